@@ -1,1 +1,3 @@
-export {};
+export * from './lib/entities/entities';
+export * from './lib/data-source';
+export * from './lib/metadata-store';

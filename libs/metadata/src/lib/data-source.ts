@@ -1,0 +1,25 @@
+import { DataSource } from 'typeorm';
+import { ENTITIES } from './entities/entities';
+import { InitialSchema1764057600000 } from './migrations/1764057600000-initial-schema';
+
+export const MIGRATIONS = [InitialSchema1764057600000];
+
+export type DatabaseSettings = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+
+/** SQLite by default (WAL, foreign keys, busy timeout); PostgreSQL when DATABASE_URL says so. */
+export function databaseSettingsFor(sqlitePath: string, databaseUrl?: string): DatabaseSettings {
+  if (databaseUrl?.startsWith('postgres')) return { type: 'postgres', url: databaseUrl };
+  if (databaseUrl?.startsWith('sqlite:')) return { type: 'sqlite', path: databaseUrl.slice('sqlite:'.length) };
+  return { type: 'sqlite', path: sqlitePath };
+}
+
+/** Opens the metadata database and applies pending migrations; never `synchronize`. */
+export async function openMetadataDatabase(settings: DatabaseSettings): Promise<DataSource> {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
+  const dataSource =
+    settings.type === 'sqlite'
+      ? new DataSource({ ...common, type: 'sqlite', database: settings.path, enableWAL: true, busyTimeout: 10_000 })
+      : new DataSource({ ...common, type: 'postgres', url: settings.url });
+  await dataSource.initialize();
+  return dataSource;
+}

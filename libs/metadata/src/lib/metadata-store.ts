@@ -1,0 +1,230 @@
+import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
+import {
+  GroupEntity,
+  ManifestEntity,
+  ManifestReferenceEntity,
+  ManifestReferenceKind,
+  RepositoryBlobEntity,
+  RepositoryEntity,
+  TagEntity,
+  UploadSessionEntity,
+} from './entities/entities';
+
+export interface ManifestRecord {
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType: string | null;
+  subjectDigest: string | null;
+  configDigest: string | null;
+  annotations: Record<string, string> | null;
+  references: Array<{ kind: ManifestReferenceKind; digest: string; size: number; mediaType: string | null; platform: string | null }>;
+}
+
+/**
+ * The registry's metadata queries. Writes go through one queue: SQLite has a single writer,
+ * and serialising here avoids "transaction within a transaction" on its one connection.
+ */
+export class MetadataStore {
+  private writeQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly dataSource: DataSource) {}
+
+  private write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(() => this.dataSource.transaction(work));
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  // Groups and repositories
+
+  findGroup(name: string): Promise<GroupEntity | null> {
+    return this.dataSource.getRepository(GroupEntity).findOneBy({ name });
+  }
+
+  listGroups(): Promise<GroupEntity[]> {
+    return this.dataSource.getRepository(GroupEntity).find({ order: { name: 'ASC' } });
+  }
+
+  /** Creates the group if missing; returns it either way. */
+  ensureGroup(name: string): Promise<GroupEntity> {
+    return this.write(async (manager) => {
+      const existing = await manager.findOneBy(GroupEntity, { name });
+      return existing ?? manager.save(manager.create(GroupEntity, { name, isPublic: false }));
+    });
+  }
+
+  findRepository(name: string): Promise<RepositoryEntity | null> {
+    return this.dataSource.getRepository(RepositoryEntity).findOneBy({ name });
+  }
+
+  ensureRepository(name: string, groupId: number): Promise<RepositoryEntity> {
+    return this.write(async (manager) => {
+      const existing = await manager.findOneBy(RepositoryEntity, { name });
+      return existing ?? manager.save(manager.create(RepositoryEntity, { name, groupId }));
+    });
+  }
+
+  /** Repository names in lexical order after `last`, at most `limit` (+1 to detect a next page). */
+  listRepositoryNames(last: string | undefined, limit: number): Promise<string[]> {
+    return this.dataSource
+      .getRepository(RepositoryEntity)
+      .find({ where: last ? { name: MoreThan(last) } : {}, order: { name: 'ASC' }, take: limit, select: { name: true } })
+      .then((rows) => rows.map((row) => row.name));
+  }
+
+  deleteRepository(id: number): Promise<void> {
+    return this.write(async (manager) => {
+      await manager.delete(RepositoryEntity, { id });
+    });
+  }
+
+  // Blobs
+
+  findBlob(repositoryId: number, digest: string): Promise<RepositoryBlobEntity | null> {
+    return this.dataSource.getRepository(RepositoryBlobEntity).findOneBy({ repositoryId, digest });
+  }
+
+  /** Which of these digests the repository holds. */
+  async presentBlobs(repositoryId: number, digests: string[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    const rows = await this.dataSource
+      .getRepository(RepositoryBlobEntity)
+      .find({ where: { repositoryId, digest: In(digests) }, select: { digest: true } });
+    return new Set(rows.map((row) => row.digest));
+  }
+
+  recordBlob(repositoryId: number, digest: string, size: number): Promise<void> {
+    return this.write(async (manager) => {
+      const existing = await manager.findOneBy(RepositoryBlobEntity, { repositoryId, digest });
+      if (!existing) await manager.insert(RepositoryBlobEntity, { repositoryId, digest, size });
+    });
+  }
+
+  deleteBlob(repositoryId: number, digest: string): Promise<boolean> {
+    return this.write(async (manager) => {
+      const result = await manager.delete(RepositoryBlobEntity, { repositoryId, digest });
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  // Manifests and tags
+
+  findManifest(repositoryId: number, digest: string): Promise<ManifestEntity | null> {
+    return this.dataSource.getRepository(ManifestEntity).findOneBy({ repositoryId, digest });
+  }
+
+  /** Which of these manifest digests the repository holds. */
+  async presentManifests(repositoryId: number, digests: string[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    const rows = await this.dataSource
+      .getRepository(ManifestEntity)
+      .find({ where: { repositoryId, digest: In(digests) }, select: { digest: true } });
+    return new Set(rows.map((row) => row.digest));
+  }
+
+  findTag(repositoryId: number, name: string): Promise<TagEntity | null> {
+    return this.dataSource.getRepository(TagEntity).findOneBy({ repositoryId, name });
+  }
+
+  /** Stores a manifest (idempotent by digest) and points `tag` at it when given. */
+  putManifest(repositoryId: number, record: ManifestRecord, tag?: string): Promise<void> {
+    return this.write(async (manager) => {
+      let manifest = await manager.findOneBy(ManifestEntity, { repositoryId, digest: record.digest });
+      if (!manifest) {
+        manifest = await manager.save(
+          manager.create(ManifestEntity, {
+            repositoryId,
+            digest: record.digest,
+            mediaType: record.mediaType,
+            size: record.size,
+            artifactType: record.artifactType,
+            subjectDigest: record.subjectDigest,
+            configDigest: record.configDigest,
+            annotations: record.annotations ? JSON.stringify(record.annotations) : null,
+          }),
+        );
+        if (record.references.length > 0) {
+          await manager.insert(
+            ManifestReferenceEntity,
+            record.references.map((reference) => ({ ...reference, manifestId: manifest?.id })),
+          );
+        }
+      }
+      if (tag !== undefined) {
+        const existing = await manager.findOneBy(TagEntity, { repositoryId, name: tag });
+        if (existing) {
+          existing.digest = record.digest;
+          await manager.save(existing);
+        } else {
+          await manager.insert(TagEntity, { repositoryId, name: tag, digest: record.digest });
+        }
+      }
+    });
+  }
+
+  /** Tag names in lexical order after `last`, at most `limit`. */
+  async listTags(repositoryId: number, last: string | undefined, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(TagEntity).find({
+      where: last !== undefined ? { repositoryId, name: MoreThan(last) } : { repositoryId },
+      order: { name: 'ASC' },
+      take: limit,
+      select: { name: true },
+    });
+    return rows.map((row) => row.name);
+  }
+
+  tagsOf(repositoryId: number, digest: string): Promise<TagEntity[]> {
+    return this.dataSource.getRepository(TagEntity).find({ where: { repositoryId, digest }, order: { name: 'ASC' } });
+  }
+
+  /** Deletes a manifest and every tag pointing at it; returns the removed tag names, or null when absent. */
+  deleteManifest(repositoryId: number, digest: string): Promise<string[] | null> {
+    return this.write(async (manager) => {
+      const manifest = await manager.findOneBy(ManifestEntity, { repositoryId, digest });
+      if (!manifest) return null;
+      const tags = await manager.find(TagEntity, { where: { repositoryId, digest } });
+      await manager.delete(TagEntity, { repositoryId, digest });
+      await manager.delete(ManifestReferenceEntity, { manifestId: manifest.id });
+      await manager.delete(ManifestEntity, { id: manifest.id });
+      return tags.map((tag) => tag.name);
+    });
+  }
+
+  deleteTag(repositoryId: number, name: string): Promise<boolean> {
+    return this.write(async (manager) => {
+      const result = await manager.delete(TagEntity, { repositoryId, name });
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  /** Manifests whose `subject` is `digest`, optionally with one artifactType. */
+  referrers(repositoryId: number, digest: string, artifactType?: string): Promise<ManifestEntity[]> {
+    return this.dataSource.getRepository(ManifestEntity).find({
+      where: artifactType ? { repositoryId, subjectDigest: digest, artifactType } : { repositoryId, subjectDigest: digest },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  // Upload sessions
+
+  createUploadSession(id: string, repositoryName: string): Promise<UploadSessionEntity> {
+    return this.write((manager) => manager.save(manager.create(UploadSessionEntity, { id, repositoryName, offset: 0 })));
+  }
+
+  findUploadSession(id: string): Promise<UploadSessionEntity | null> {
+    return this.dataSource.getRepository(UploadSessionEntity).findOneBy({ id });
+  }
+
+  setUploadOffset(id: string, offset: number): Promise<void> {
+    return this.write(async (manager) => {
+      await manager.update(UploadSessionEntity, { id }, { offset });
+    });
+  }
+
+  deleteUploadSession(id: string): Promise<void> {
+    return this.write(async (manager) => {
+      await manager.delete(UploadSessionEntity, { id });
+    });
+  }
+}
