@@ -1,19 +1,25 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
-
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '@refity/config';
 import { AppModule } from './app/app.module';
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(`🚀 Application is running on: http://localhost:${port}/${globalPrefix}`);
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      // A bad environment is an operator mistake: say what is wrong and stop.
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  // Blob uploads are streamed to disk, so Nest's body parsers must not buffer them.
+  const app = await NestFactory.create(AppModule.forConfig(config), { bodyParser: false, bufferLogs: true });
+  app.enableShutdownHooks();
+  await app.listen(config.env.PORT, config.env.HOST);
+  Logger.log(`registry listening on http://${config.env.HOST}:${config.env.PORT}/v2/`, 'Bootstrap');
 }
 
-bootstrap();
+void bootstrap();

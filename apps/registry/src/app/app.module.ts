@@ -1,10 +1,46 @@
-import { Module } from '@nestjs/common';
-import { AppController } from './app.controller';
-import { AppService } from './app.service';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { RefityConfig } from '@refity/config';
+import { databaseSettingsFor, MetadataStore, openMetadataDatabase } from '@refity/metadata';
+import { RegistryService } from '@refity/registry-core';
+import { StorageDriver } from '@refity/storage-api';
+import { createStorageDriver } from './storage.provider';
+import { CONFIG, STORAGE } from './tokens';
+import { V2Controller } from './v2/v2.controller';
 
-@Module({
-  imports: [],
-  controllers: [AppController],
-  providers: [AppService],
-})
-export class AppModule {}
+@Module({})
+export class AppModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(STORAGE) private readonly storage: StorageDriver,
+    private readonly metadata: MetadataStore,
+  ) {}
+
+  static forConfig(config: RefityConfig): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [V2Controller],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: STORAGE, useFactory: () => createStorageDriver(config, new Logger('Storage')) },
+        {
+          provide: MetadataStore,
+          useFactory: async () => new MetadataStore(await openMetadataDatabase(databaseSettingsFor(config.sqlitePath, config.env.DATABASE_URL))),
+        },
+        {
+          provide: RegistryService,
+          inject: [STORAGE, MetadataStore],
+          useFactory: (storage: StorageDriver, metadata: MetadataStore) =>
+            new RegistryService(storage, metadata, {
+              autoCreateGroups: config.env.AUTO_CREATE_GROUPS,
+              maxManifestBytes: config.env.MAX_MANIFEST_BYTES,
+              uploadsDir: config.uploadsDir,
+            }),
+        },
+      ],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.storage.close();
+    await this.metadata.dataSource.destroy();
+  }
+}

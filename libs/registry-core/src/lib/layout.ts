@@ -1,0 +1,14 @@
+/**
+ * Where bytes live on storage (the original Refity layout):
+ *   registry/<group>/<repo...>/blobs/<digest>
+ *   registry/<group>/<repo...>/manifests/<digest>   (the manifest bytes)
+ *   registry/<group>/<repo...>/manifests/<tag>      (a copy of the tagged manifest's bytes)
+ */
+export const storageLayout = {
+  root: 'registry',
+  group: (group: string) => `registry/${group}`,
+  repository: (name: string) => `registry/${name}`,
+  blob: (name: string, digest: string) => `registry/${name}/blobs/${digest}`,
+  manifest: (name: string, digest: string) => `registry/${name}/manifests/${digest}`,
+  tag: (name: string, tag: string) => `registry/${name}/manifests/${tag}`,
+};

@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { digestOf, digestsEqual, InvalidDigestError, parseDigest } from '@refity/digest';
+import { ManifestEntity, MetadataStore, RepositoryEntity } from '@refity/metadata';
+import { ByteRange, isStorageError, StorageDriver } from '@refity/storage-api';
+import { storageLayout } from './layout';
+import { parseManifest } from './manifest';
+import { isValidTag, parseRepositoryName } from './names';
+import { OciError, ociErrors } from './oci-error';
+import { UploadBuffer } from './upload-buffer';
+
+export interface RegistrySettings {
+  autoCreateGroups: boolean;
+  maxManifestBytes: number;
+  uploadsDir: string;
+}
+
+export interface BlobInfo {
+  digest: string;
+  size: number;
+}
+
+export interface UploadStatus {
+  id: string;
+  name: string;
+  /** Bytes received so far. */
+  offset: number;
+}
+
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  size: number;
+  subjectDigest: string | null;
+}
+
+function validDigest(value: string | undefined, what = 'digest'): string {
+  if (!value) throw ociErrors.digestInvalid(`${what} missing`);
+  try {
+    return parseDigest(value).value;
+  } catch (error) {
+    if (error instanceof InvalidDigestError) throw new OciError(400, 'DIGEST_INVALID', error.message, { digest: value });
+    throw error;
+  }
+}
+
+/** Rethrows storage errors as spec-shaped ones; a lost SFTP connection is a 503, not a 500. */
+function storageFailure(error: unknown, notFound: () => OciError): never {
+  if (isStorageError(error, 'NotFound')) throw notFound();
+  if (isStorageError(error, 'Unavailable')) throw ociErrors.unavailable(error.message);
+  throw error;
+}
+
+/**
+ * The OCI distribution operations, independent of HTTP: the registry app maps routes onto these.
+ * Bytes go to the storage driver; what exists is answered from metadata.
+ */
+export class RegistryService {
+  readonly uploads: UploadBuffer;
+
+  constructor(
+    private readonly storage: StorageDriver,
+    private readonly metadata: MetadataStore,
+    private readonly settings: RegistrySettings,
+  ) {
+    this.uploads = new UploadBuffer(settings.uploadsDir);
+  }
+
+  // Repositories
+
+  /** The repository for a read; NAME_UNKNOWN when it does not exist. */
+  async repositoryForRead(name: string): Promise<RepositoryEntity> {
+    parseRepositoryName(name);
+    const repository = await this.metadata.findRepository(name);
+    if (!repository) throw ociErrors.nameUnknown(name);
+    return repository;
+  }
+
+  /** The repository for a push, created on first push; its group must exist unless auto-creation is on. */
+  async repositoryForWrite(name: string): Promise<RepositoryEntity> {
+    const { group } = parseRepositoryName(name);
+    const existing = await this.metadata.findRepository(name);
+    if (existing) return existing;
+    let groupEntity = await this.metadata.findGroup(group);
+    if (!groupEntity) {
+      if (!this.settings.autoCreateGroups) {
+        throw ociErrors.nameUnknown(name, `group ${group} does not exist; create it in the console`);
+      }
+      groupEntity = await this.metadata.ensureGroup(group);
+    }
+    return this.metadata.ensureRepository(name, groupEntity.id);
+  }
+
+  async catalog(last: string | undefined, limit: number): Promise<string[]> {
+    return this.metadata.listRepositoryNames(last, limit);
+  }
+
+  async tags(name: string, last: string | undefined, limit: number): Promise<string[]> {
+    const repository = await this.repositoryForRead(name);
+    return this.metadata.listTags(repository.id, last, limit);
+  }
+
+  // Blobs
+
+  async statBlob(name: string, digestValue: string): Promise<BlobInfo> {
+    const digest = validDigest(digestValue);
+    const repository = await this.repositoryForRead(name);
+    const blob = await this.metadata.findBlob(repository.id, digest);
+    if (!blob) throw ociErrors.blobUnknown(digest);
+    return { digest, size: blob.size };
+  }
+
+  async openBlob(name: string, digest: string, range?: ByteRange): Promise<Readable> {
+    try {
+      return await this.storage.createReadStream(storageLayout.blob(name, digest), range);
+    } catch (error) {
+      storageFailure(error, () => ociErrors.blobUnknown(digest));
+    }
+  }
+
+  async deleteBlob(name: string, digestValue: string): Promise<void> {
+    const digest = validDigest(digestValue);
+    const repository = await this.repositoryForRead(name);
+    if (!(await this.metadata.deleteBlob(repository.id, digest))) throw ociErrors.blobUnknown(digest);
+    await this.storage.delete(storageLayout.blob(name, digest)).catch((error) => {
+      if (!isStorageError(error, 'NotFound')) storageFailure(error, () => ociErrors.blobUnknown(digest));
+    });
+  }
+
+  /** Cross-repository mount: true when `from` holds the blob and it now exists in `name` too. */
+  async mountBlob(name: string, digestValue: string, from: string): Promise<boolean> {
+    const digest = validDigest(digestValue);
+    parseRepositoryName(from);
+    const source = await this.metadata.findRepository(from);
+    const blob = source && (await this.metadata.findBlob(source.id, digest));
+    if (!source || !blob) return false;
+    const target = await this.repositoryForWrite(name);
+    if (await this.metadata.findBlob(target.id, digest)) return true;
+    try {
+      await this.storage.linkOrCopy(storageLayout.blob(from, digest), storageLayout.blob(name, digest));
+    } catch (error) {
+      if (isStorageError(error, 'NotFound')) return false;
+      storageFailure(error, () => ociErrors.blobUnknown(digest));
+    }
+    await this.metadata.recordBlob(target.id, digest, blob.size);
+    return true;
+  }
+
+  // Uploads
+
+  async startUpload(name: string): Promise<UploadStatus> {
+    await this.repositoryForWrite(name);
+    const id = randomUUID();
+    await this.uploads.create(id);
+    await this.metadata.createUploadSession(id, name);
+    return { id, name, offset: 0 };
+  }
+
+  async uploadStatus(name: string, id: string): Promise<UploadStatus> {
+    const session = /^[0-9a-f-]{36}$/.test(id) ? await this.metadata.findUploadSession(id) : null;
+    if (!session || session.repositoryName !== name) throw ociErrors.uploadUnknown(id);
+    return { id, name, offset: session.offset };
+  }
+
+  /**
+   * Appends a chunk. `range` is the request's Content-Range (inclusive); when given, it must
+   * start where the upload stands (else 416). `length` is Content-Length when known.
+   */
+  async appendChunk(name: string, id: string, body: Readable, range?: { start: number; end: number }, length?: number): Promise<UploadStatus> {
+    const status = await this.uploadStatus(name, id);
+    if (range) {
+      if (range.start !== status.offset || range.end < range.start) {
+        throw ociErrors.rangeNotSatisfiable(`upload is at offset ${status.offset}, chunk starts at ${range.start}`);
+      }
+      if (length !== undefined && length !== range.end - range.start + 1) {
+        throw ociErrors.rangeNotSatisfiable(`Content-Range covers ${range.end - range.start + 1} bytes but Content-Length is ${length}`);
+      }
+    }
+    const limit = range ? range.end - range.start + 1 : length;
+    let offset: number;
+    try {
+      offset = await this.uploads.append(id, status.offset, body, limit);
+    } catch (error) {
+      if (error instanceof RangeError) throw ociErrors.sizeInvalid(error.message);
+      throw error;
+    }
+    if (range && offset !== range.end + 1) {
+      await this.uploads.append(id, status.offset, Readable.from([]));
+      throw ociErrors.sizeInvalid(`chunk ended at ${offset} but Content-Range said ${range.end + 1}`);
+    }
+    await this.metadata.setUploadOffset(id, offset);
+    return { ...status, offset };
+  }
+
+  /** Finishes an upload: verifies the digest of everything received, then stores the blob. */
+  async completeUpload(name: string, id: string, digestValue: string | undefined): Promise<BlobInfo> {
+    const status = await this.uploadStatus(name, id);
+    const digest = validDigest(digestValue);
+    const actual = await this.uploads.digest(id, parseDigest(digest).algorithm);
+    if (!digestsEqual(actual, digest)) {
+      throw ociErrors.digestInvalid(`expected ${digest}, got ${actual}`, { expected: digest, actual });
+    }
+    const repository = await this.repositoryForWrite(name);
+    const size = status.offset;
+    if (!(await this.metadata.findBlob(repository.id, digest))) {
+      try {
+        const writer = await this.storage.createWriter(storageLayout.blob(name, digest));
+        try {
+          await pipeline(this.uploads.open(id), writer.stream);
+          await writer.commit();
+        } catch (error) {
+          await writer.abort(error);
+          throw error;
+        }
+      } catch (error) {
+        storageFailure(error, () => ociErrors.uploadUnknown(id));
+      }
+      await this.metadata.recordBlob(repository.id, digest, size);
+    }
+    await this.metadata.deleteUploadSession(id);
+    await this.uploads.remove(id);
+    return { digest, size };
+  }
+
+  async cancelUpload(name: string, id: string): Promise<void> {
+    await this.uploadStatus(name, id);
+    await this.metadata.deleteUploadSession(id);
+    await this.uploads.remove(id);
+  }
+
+  // Manifests
+
+  /** Resolves a tag or digest to the stored manifest. */
+  async findManifest(name: string, reference: string): Promise<StoredManifest> {
+    const repository = await this.repositoryForRead(name);
+    const manifest = await this.lookupManifest(repository, reference);
+    if (!manifest) throw ociErrors.manifestUnknown(reference);
+    return { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, subjectDigest: manifest.subjectDigest };
+  }
+
+  private async lookupManifest(repository: RepositoryEntity, reference: string): Promise<ManifestEntity | null> {
+    if (reference.includes(':')) return this.metadata.findManifest(repository.id, validDigest(reference));
+    if (!isValidTag(reference)) throw ociErrors.tagInvalid(reference);
+    const tag = await this.metadata.findTag(repository.id, reference);
+    return tag ? this.metadata.findManifest(repository.id, tag.digest) : null;
+  }
+
+  async readManifest(name: string, digest: string): Promise<Buffer> {
+    try {
+      return await this.storage.readFile(storageLayout.manifest(name, digest));
+    } catch (error) {
+      storageFailure(error, () => ociErrors.manifestUnknown(digest));
+    }
+  }
+
+  /** Stores a manifest by digest and, when `reference` is a tag, under that tag. */
+  async putManifest(name: string, reference: string, body: Buffer, contentType: string | undefined): Promise<StoredManifest> {
+    parseRepositoryName(name);
+    const byDigest = reference.includes(':');
+    if (!byDigest && !isValidTag(reference)) throw ociErrors.tagInvalid(reference);
+    if (body.length > this.settings.maxManifestBytes) {
+      throw new OciError(413, 'SIZE_INVALID', `manifest larger than ${this.settings.maxManifestBytes} bytes`);
+    }
+    const parsed = parseManifest(body, contentType);
+    const algorithm = byDigest ? parseDigest(validDigest(reference)).algorithm : 'sha256';
+    const digest = digestOf(body, algorithm);
+    if (byDigest && !digestsEqual(digest, reference)) {
+      throw ociErrors.digestInvalid(`manifest digest is ${digest}, not ${reference}`, { expected: reference, actual: digest });
+    }
+    const repository = await this.repositoryForWrite(name);
+    const blobs = await this.metadata.presentBlobs(repository.id, parsed.requiredBlobs);
+    const missingBlob = parsed.requiredBlobs.find((required) => !blobs.has(required));
+    if (missingBlob) throw ociErrors.manifestBlobUnknown(missingBlob);
+    const manifests = await this.metadata.presentManifests(repository.id, parsed.requiredManifests);
+    const missingManifest = parsed.requiredManifests.find((required) => !manifests.has(required));
+    if (missingManifest) throw ociErrors.manifestBlobUnknown(missingManifest);
+
+    // Bytes first, metadata last: a manifest is never listed before its file exists.
+    try {
+      await this.storage.writeFile(storageLayout.manifest(name, digest), body);
+      if (!byDigest) await this.storage.writeFile(storageLayout.tag(name, reference), body);
+    } catch (error) {
+      storageFailure(error, () => ociErrors.manifestUnknown(reference));
+    }
+    await this.metadata.putManifest(repository.id, { ...parsed.record, digest, size: body.length }, byDigest ? undefined : reference);
+    return { digest, mediaType: parsed.record.mediaType, size: body.length, subjectDigest: parsed.record.subjectDigest };
+  }
+
+  /** DELETE by digest removes the manifest and its tags; by tag removes only the tag. */
+  async deleteManifest(name: string, reference: string): Promise<void> {
+    const repository = await this.repositoryForRead(name);
+    const removeFile = (path: string) =>
+      this.storage.delete(path).catch((error) => {
+        if (!isStorageError(error, 'NotFound')) storageFailure(error, () => ociErrors.manifestUnknown(reference));
+      });
+    if (!reference.includes(':')) {
+      if (!isValidTag(reference)) throw ociErrors.tagInvalid(reference);
+      if (!(await this.metadata.deleteTag(repository.id, reference))) throw ociErrors.manifestUnknown(reference);
+      await removeFile(storageLayout.tag(name, reference));
+      return;
+    }
+    const digest = validDigest(reference);
+    const removedTags = await this.metadata.deleteManifest(repository.id, digest);
+    if (removedTags === null) throw ociErrors.manifestUnknown(reference);
+    for (const tag of removedTags) await removeFile(storageLayout.tag(name, tag));
+    await removeFile(storageLayout.manifest(name, digest));
+  }
+
+  /** OCI 1.1 referrers: descriptors of the manifests whose subject is `digest`. */
+  async referrers(name: string, digestValue: string, artifactType?: string) {
+    const digest = validDigest(digestValue);
+    parseRepositoryName(name);
+    const repository = await this.metadata.findRepository(name);
+    const manifests = repository ? await this.metadata.referrers(repository.id, digest, artifactType) : [];
+    return manifests.map((manifest) => ({
+      mediaType: manifest.mediaType,
+      digest: manifest.digest,
+      size: manifest.size,
+      ...(manifest.artifactType ? { artifactType: manifest.artifactType } : {}),
+      ...(manifest.annotations ? { annotations: JSON.parse(manifest.annotations) as Record<string, string> } : {}),
+    }));
+  }
+}

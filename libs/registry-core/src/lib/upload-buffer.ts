@@ -1,0 +1,94 @@
+import { createHash, Hash } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { DigestAlgorithm } from '@refity/digest';
+
+interface RunningHash {
+  hash: Hash;
+  /** Bytes of the buffer file already fed to `hash`. */
+  offset: number;
+}
+
+/**
+ * Upload sessions buffer their bytes in local files named by session id, so a session survives a
+ * restart. While chunks arrive in order their sha256 is kept running in memory; after a restart
+ * (or for another algorithm) the file is hashed again once at commit.
+ */
+export class UploadBuffer {
+  private readonly running = new Map<string, RunningHash>();
+
+  constructor(private readonly dir: string) {}
+
+  pathOf(id: string): string {
+    return join(this.dir, id);
+  }
+
+  async create(id: string): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    await fs.writeFile(this.pathOf(id), Buffer.alloc(0), { flag: 'wx' });
+    this.running.set(id, { hash: createHash('sha256'), offset: 0 });
+  }
+
+  async size(id: string): Promise<number> {
+    return (await fs.stat(this.pathOf(id))).size;
+  }
+
+  /**
+   * Appends a request body at `offset` (the committed size). A previously interrupted append is
+   * cut off first, so a retried chunk never duplicates bytes. Returns the new size.
+   */
+  async append(id: string, offset: number, body: Readable, maxBytes?: number): Promise<number> {
+    const path = this.pathOf(id);
+    await fs.truncate(path, offset);
+    let running = this.running.get(id);
+    if (running && running.offset !== offset) {
+      this.running.delete(id);
+      running = undefined;
+    }
+    let written = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        written += chunk.length;
+        if (maxBytes !== undefined && written > maxBytes) {
+          callback(new RangeError('chunk larger than its declared length'));
+          return;
+        }
+        running?.hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, counter, createWriteStream(path, { flags: 'r+', start: offset, highWaterMark: 1024 * 1024 }));
+    } catch (error) {
+      // The running hash saw bytes that may not all be on disk: rehash at commit instead.
+      this.running.delete(id);
+      throw error;
+    }
+    if (running) running.offset = offset + written;
+    return offset + written;
+  }
+
+  /** The digest of the whole buffer, from the running hash when it is complete. */
+  async digest(id: string, algorithm: DigestAlgorithm): Promise<string> {
+    const size = await this.size(id);
+    const running = this.running.get(id);
+    if (algorithm === 'sha256' && running && running.offset === size) {
+      // Copy, so that a failed commit can still be retried with more chunks.
+      return `sha256:${running.hash.copy().digest('hex')}`;
+    }
+    const hash = createHash(algorithm);
+    for await (const chunk of createReadStream(this.pathOf(id), { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+    return `${algorithm}:${hash.digest('hex')}`;
+  }
+
+  open(id: string): Readable {
+    return createReadStream(this.pathOf(id), { highWaterMark: 1024 * 1024 });
+  }
+
+  async remove(id: string): Promise<void> {
+    this.running.delete(id);
+    await fs.rm(this.pathOf(id), { force: true });
+  }
+}
