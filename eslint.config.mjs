@@ -25,9 +25,9 @@ const boundaries = (depConstraints) => [
   },
 ];
 
-// Specs (and only specs) may also use the shared test harness.
+// Specs (and only specs) may also use the shared test harness and real storage drivers.
 const specLayers = layers.map((c) =>
-  c.sourceTag.startsWith("type:") ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, "type:testing"] } : c,
+  c.sourceTag.startsWith("type:") ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, "type:testing", "type:storage-driver"] } : c,
 );
 
 export default [

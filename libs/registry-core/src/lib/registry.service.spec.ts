@@ -1,0 +1,146 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { digestOf } from '@refity/digest';
+import { MetadataStore, openMetadataDatabase } from '@refity/metadata';
+import { LocalStorageDriver } from '@refity/storage-local';
+import { storageLayout } from './layout';
+import { MEDIA_TYPES } from './manifest';
+import { OciError } from './oci-error';
+import { RegistryService } from './registry.service';
+
+async function errorCode(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return error instanceof OciError ? `${error.status} ${error.code}` : `unexpected ${String(error)}`;
+  }
+  return undefined;
+}
+
+describe('RegistryService on local storage and SQLite', () => {
+  let dir: string;
+  let storage: LocalStorageDriver;
+  let metadata: MetadataStore;
+  let registry: RegistryService;
+  const open = async (autoCreateGroups = false) => {
+    metadata = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));
+    registry = new RegistryService(storage, metadata, { autoCreateGroups, maxManifestBytes: 4096, uploadsDir: join(dir, 'uploads') });
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'refity-registry-'));
+    storage = new LocalStorageDriver(join(dir, 'storage'));
+    await open();
+    await metadata.ensureGroup('team');
+  });
+
+  afterEach(async () => {
+    await metadata.dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const push = async (name: string, data: Buffer) => {
+    const upload = await registry.startUpload(name);
+    await registry.appendChunk(name, upload.id, Readable.from([data]));
+    return registry.completeUpload(name, upload.id, digestOf(data));
+  };
+
+  it('refuses a push into a group that does not exist, with the console hint', async () => {
+    const error = await registry.startUpload('other/app').catch((caught: OciError) => caught);
+    expect(error).toBeInstanceOf(OciError);
+    expect((error as OciError).code).toBe('NAME_UNKNOWN');
+    expect((error as OciError).message).toBe('group other does not exist; create it in the console');
+  });
+
+  it('creates the group on push when AUTO_CREATE_GROUPS is on', async () => {
+    await metadata.dataSource.destroy();
+    await open(true);
+    await push('fresh/app', Buffer.from('x'));
+    expect(await metadata.findGroup('fresh')).not.toBeNull();
+  });
+
+  it('assembles chunks in order, refuses an out-of-order chunk with 416, and survives a restart', async () => {
+    const data = Buffer.from('0123456789abcdef');
+    const upload = await registry.startUpload('team/app');
+    await registry.appendChunk('team/app', upload.id, Readable.from([data.subarray(0, 6)]), { start: 0, end: 5 });
+    expect(await errorCode(registry.appendChunk('team/app', upload.id, Readable.from([data.subarray(8)]), { start: 8, end: 15 }))).toBe('416 RANGE_INVALID');
+    // A restart loses the in-memory running hash; the session and its bytes remain.
+    await metadata.dataSource.destroy();
+    await open();
+    expect((await registry.uploadStatus('team/app', upload.id)).offset).toBe(6);
+    await registry.appendChunk('team/app', upload.id, Readable.from([data.subarray(6)]), { start: 6, end: 15 });
+    const blob = await registry.completeUpload('team/app', upload.id, digestOf(data));
+    expect(blob).toEqual({ digest: digestOf(data), size: 16 });
+    expect((await storage.readFile(storageLayout.blob('team/app', blob.digest))).equals(data)).toBe(true);
+    expect(await errorCode(registry.uploadStatus('team/app', upload.id))).toBe('404 BLOB_UPLOAD_UNKNOWN');
+  });
+
+  it('stores nothing when the digest does not match', async () => {
+    const upload = await registry.startUpload('team/app');
+    await registry.appendChunk('team/app', upload.id, Readable.from([Buffer.from('real')]));
+    expect(await errorCode(registry.completeUpload('team/app', upload.id, digestOf('fake')))).toBe('400 DIGEST_INVALID');
+    expect(await storage.exists(storageLayout.blob('team/app', digestOf('fake')))).toBe(false);
+    expect(await storage.exists(storageLayout.blob('team/app', digestOf('real')))).toBe(false);
+    expect(await errorCode(registry.statBlob('team/app', digestOf('real')))).toBe('404 BLOB_UNKNOWN');
+  });
+
+  it('accepts a manifest only when its blobs exist, serves its exact bytes, and deletes by tag or digest', async () => {
+    const config = await push('team/app', Buffer.from('{"architecture":"amd64","os":"linux"}'));
+    const layer = await push('team/app', Buffer.from('layer-bytes'));
+    // Odd spacing on purpose: the registry must keep the pushed bytes as they are.
+    const body = Buffer.from(
+      `{ "schemaVersion": 2, "mediaType": "${MEDIA_TYPES.ociManifest}", "config": {"mediaType": "${MEDIA_TYPES.ociConfig}", "digest": "${config.digest}", "size": ${config.size}},\n "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "${layer.digest}", "size": ${layer.size}}] }`,
+    );
+    const missing = Buffer.from(body.toString().replace(layer.digest, digestOf('absent')));
+    expect(await errorCode(registry.putManifest('team/app', '1.0.0', missing, MEDIA_TYPES.ociManifest))).toBe('400 MANIFEST_BLOB_UNKNOWN');
+
+    const stored = await registry.putManifest('team/app', '1.0.0', body, MEDIA_TYPES.ociManifest);
+    await registry.putManifest('team/app', 'latest', body, MEDIA_TYPES.ociManifest);
+    expect(stored.digest).toBe(digestOf(body));
+    expect((await registry.readManifest('team/app', stored.digest)).equals(body)).toBe(true);
+    expect((await storage.readFile(storageLayout.tag('team/app', '1.0.0'))).equals(body)).toBe(true);
+    expect(await registry.tags('team/app', undefined, 10)).toEqual(['1.0.0', 'latest']);
+
+    await registry.deleteManifest('team/app', 'latest');
+    expect(await registry.tags('team/app', undefined, 10)).toEqual(['1.0.0']);
+    expect((await registry.findManifest('team/app', stored.digest)).digest).toBe(stored.digest);
+    expect(await storage.exists(storageLayout.tag('team/app', 'latest'))).toBe(false);
+
+    await registry.deleteManifest('team/app', stored.digest);
+    expect(await registry.tags('team/app', undefined, 10)).toEqual([]);
+    expect(await errorCode(registry.findManifest('team/app', '1.0.0'))).toBe('404 MANIFEST_UNKNOWN');
+    expect(readdirSync(join(dir, 'storage', 'registry', 'team', 'app', 'manifests'))).toEqual([]);
+  });
+
+  it('mounts a blob from another repository, and falls back when the source lacks it', async () => {
+    const blob = await push('team/a', Buffer.from('shared layer'));
+    expect(await registry.mountBlob('team/b', blob.digest, 'team/a')).toBe(true);
+    expect((await registry.statBlob('team/b', blob.digest)).size).toBe(12);
+    expect(await registry.mountBlob('team/c', digestOf('nope'), 'team/a')).toBe(false);
+  });
+
+  it('lists referrers of a subject, filtered by artifactType', async () => {
+    const config = await push('team/app', Buffer.from('{}'));
+    const manifest = (artifactType: string, subject?: string) =>
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MEDIA_TYPES.ociManifest,
+          artifactType,
+          config: { mediaType: MEDIA_TYPES.ociEmpty, digest: config.digest, size: config.size },
+          layers: [],
+          ...(subject ? { subject: { mediaType: MEDIA_TYPES.ociManifest, digest: subject, size: 1 } } : {}),
+        }),
+      );
+    const image = await registry.putManifest('team/app', 'v1', manifest('application/x-image'), MEDIA_TYPES.ociManifest);
+    const sbom = await registry.putManifest('team/app', digestOf(manifest('application/spdx', image.digest)), manifest('application/spdx', image.digest), MEDIA_TYPES.ociManifest);
+    expect(sbom.subjectDigest).toBe(image.digest);
+    await registry.putManifest('team/app', digestOf(manifest('application/sig', image.digest)), manifest('application/sig', image.digest), MEDIA_TYPES.ociManifest);
+    expect((await registry.referrers('team/app', image.digest)).map((d) => d.artifactType)).toEqual(['application/spdx', 'application/sig']);
+    expect(await registry.referrers('team/app', image.digest, 'application/spdx')).toEqual([
+      { mediaType: MEDIA_TYPES.ociManifest, digest: sbom.digest, size: sbom.size, artifactType: 'application/spdx' },
+    ]);
+  });
+});
