@@ -3,7 +3,7 @@ import { RefityConfig } from '@refity/config';
 import { databaseSettingsFor, MetadataStore, openMetadataDatabase } from '@refity/metadata';
 import { RegistryService } from '@refity/registry-core';
 import { StorageDriver } from '@refity/storage-api';
-import { createStorageDriver } from './storage.provider';
+import { createStorageDriver } from '@refity/storage-factory';
 import { CONFIG, STORAGE } from './tokens';
 import { V2Controller } from './v2/v2.controller';
 
