@@ -18,6 +18,10 @@ async function bootstrap(): Promise<void> {
   // Blob uploads are streamed to disk, so Nest's body parsers must not buffer them.
   const app = await NestFactory.create(AppModule.forConfig(config), { bodyParser: false, bufferLogs: true });
   app.enableShutdownHooks();
+  // Large layers over slow links take longer than Node's default 5-minute request timeout.
+  const server = app.getHttpServer();
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
   await app.listen(config.env.PORT, config.env.HOST);
   Logger.log(`registry listening on http://${config.env.HOST}:${config.env.PORT}/v2/`, 'Bootstrap');
 }
