@@ -1,10 +1,12 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { RefityConfig } from '@refity/config';
 import { databaseSettingsFor, MetadataStore, openMetadataDatabase } from '@refity/metadata';
+import { MetricsModule } from '@refity/observability';
 import { RegistryService } from '@refity/registry-core';
 import { StorageDriver } from '@refity/storage-api';
 import { createStorageDriver } from '@refity/storage-factory';
 import { CONFIG, STORAGE } from './tokens';
+import { RegistryMetrics } from './registry-metrics';
 import { V2Controller } from './v2/v2.controller';
 
 @Module({})
@@ -17,8 +19,10 @@ export class AppModule implements OnApplicationShutdown {
   static forConfig(config: RefityConfig): DynamicModule {
     return {
       module: AppModule,
+      imports: [MetricsModule.forApp('registry')],
       controllers: [V2Controller],
       providers: [
+        RegistryMetrics,
         { provide: CONFIG, useValue: config },
         { provide: STORAGE, useFactory: () => createStorageDriver(config, new Logger('Storage')) },
         {

@@ -222,6 +222,22 @@ export class MetadataStore {
     });
   }
 
+  /** Uploads in progress: how many, bytes buffered so far, and when the oldest started. */
+  async uploadQueueState(): Promise<{ sessions: number; bytes: number; oldestStartedAt: Date | null }> {
+    const row = await this.dataSource
+      .getRepository(UploadSessionEntity)
+      .createQueryBuilder('upload')
+      .select('COUNT(*)', 'sessions')
+      .addSelect('COALESCE(SUM(upload.offset), 0)', 'bytes')
+      .addSelect('MIN(upload.createdAt)', 'oldest')
+      .getRawOne<{ sessions: string | number; bytes: string | number; oldest: string | Date | null }>();
+    return {
+      sessions: Number(row?.sessions ?? 0),
+      bytes: Number(row?.bytes ?? 0),
+      oldestStartedAt: row?.oldest ? new Date(row.oldest) : null,
+    };
+  }
+
   deleteUploadSession(id: string): Promise<void> {
     return this.write(async (manager) => {
       await manager.delete(UploadSessionEntity, { id });

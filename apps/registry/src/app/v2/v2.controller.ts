@@ -18,21 +18,21 @@ const MAX_PAGE = 10_000;
 @Controller()
 export class V2Controller {
   private readonly logger = new Logger('V2');
-  private readonly routes: Array<{ pattern: RegExp; methods: Record<string, Handler> }>;
+  private readonly routes: Array<{ name: string; pattern: RegExp; methods: Record<string, Handler> }>;
 
   constructor(
     private readonly registry: RegistryService,
     @Inject(CONFIG) private readonly config: RefityConfig,
   ) {
     this.routes = [
-      { pattern: /^\/v2\/?$/, methods: { GET: this.base, HEAD: this.base } },
-      { pattern: /^\/v2\/_catalog$/, methods: { GET: this.catalog } },
-      { pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: this.tags } },
-      { pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: this.getManifest, HEAD: this.getManifest, PUT: this.putManifest, DELETE: this.deleteManifest } },
-      { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: { POST: this.startUpload } },
-      { pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, methods: { GET: this.uploadStatus, PATCH: this.patchUpload, PUT: this.completeUpload, DELETE: this.cancelUpload } },
-      { pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: this.getBlob, HEAD: this.getBlob, DELETE: this.deleteBlob } },
-      { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: this.referrers } },
+      { name: 'base', pattern: /^\/v2\/?$/, methods: { GET: this.base, HEAD: this.base } },
+      { name: 'catalog', pattern: /^\/v2\/_catalog$/, methods: { GET: this.catalog } },
+      { name: 'tags', pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: this.tags } },
+      { name: 'manifests', pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: this.getManifest, HEAD: this.getManifest, PUT: this.putManifest, DELETE: this.deleteManifest } },
+      { name: 'uploads', pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: { POST: this.startUpload } },
+      { name: 'upload', pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, methods: { GET: this.uploadStatus, PATCH: this.patchUpload, PUT: this.completeUpload, DELETE: this.cancelUpload } },
+      { name: 'blobs', pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: this.getBlob, HEAD: this.getBlob, DELETE: this.deleteBlob } },
+      { name: 'referrers', pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: this.referrers } },
     ];
   }
 
@@ -43,6 +43,7 @@ export class V2Controller {
       for (const route of this.routes) {
         const match = route.pattern.exec(request.path);
         if (!match) continue;
+        response.locals['route'] = route.name;
         const handler = route.methods[request.method];
         if (!handler) {
           response.setHeader('Allow', Object.keys(route.methods).join(', '));
