@@ -3,17 +3,21 @@ import nx from "@nx/eslint-plugin";
 // Layers, bottom up: util -> storage-api -> storage-driver -> storage-factory | data -> domain -> feature -> app.
 // A lib may import only from layers below it; nothing imports an app.
 const layers = [
-  { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:storage-factory", "type:feature", "type:domain", "type:data", "type:storage-driver", "type:storage-api", "type:util"] },
+  { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:storage-factory", "type:feature", "type:data-access", "type:domain", "type:data", "type:storage-driver", "type:storage-api", "type:util"] },
   { sourceTag: "type:feature", onlyDependOnLibsWithTags: ["type:domain", "type:data", "type:storage-api", "type:util"] },
   { sourceTag: "type:domain", onlyDependOnLibsWithTags: ["type:data", "type:storage-api", "type:util"] },
   { sourceTag: "type:storage-factory", onlyDependOnLibsWithTags: ["type:storage-driver", "type:storage-api", "type:util"] },
   { sourceTag: "type:data", onlyDependOnLibsWithTags: ["type:util"] },
   { sourceTag: "type:storage-driver", onlyDependOnLibsWithTags: ["type:storage-api", "type:util"] },
   { sourceTag: "type:storage-api", onlyDependOnLibsWithTags: ["type:util"] },
+  // The console's generated HTTP client (libs/api-client): Angular HttpClient services only.
+  { sourceTag: "type:data-access", onlyDependOnLibsWithTags: ["type:util"] },
   { sourceTag: "type:util", onlyDependOnLibsWithTags: ["type:util"] },
   { sourceTag: "type:testing", onlyDependOnLibsWithTags: ["type:storage-driver", "type:storage-api", "type:util"] },
   { sourceTag: "scope:registry", onlyDependOnLibsWithTags: ["scope:registry", "scope:shared"] },
   { sourceTag: "scope:admin", onlyDependOnLibsWithTags: ["scope:admin", "scope:shared"] },
+  // The Angular console (apps/console) may import only console libs (in practice libs/api-client) and shared ones.
+  { sourceTag: "scope:console", onlyDependOnLibsWithTags: ["scope:console", "scope:shared"] },
   { sourceTag: "scope:shared", onlyDependOnLibsWithTags: ["scope:shared"] },
 ];
 

@@ -1,0 +1,106 @@
+import { ChangeDetectionStrategy, Component, computed, inject, OnInit, signal } from '@angular/core';
+import { FormControl, ReactiveFormsModule, Validators } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatIconModule } from '@angular/material/icon';
+import { MatInputModule } from '@angular/material/input';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { MatTableModule } from '@angular/material/table';
+import { RouterLink } from '@angular/router';
+import { GroupDto, GroupsService } from '@refity/api-client';
+import { filter, switchMap } from 'rxjs';
+import { ConsoleConfig } from '../../core/console-config';
+import { errorMessage } from '../../core/errors';
+import { confirmAction } from '../../shared/confirm-dialog';
+import { formatBytes, pushCommand } from '../../shared/format';
+import { PageState } from '../../shared/page-state';
+
+/** The registry's group grammar (first path component of a repository name). */
+export const GROUP_NAME_PATTERN = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+@Component({
+  selector: 'rf-groups',
+  imports: [ReactiveFormsModule, MatTableModule, MatButtonModule, MatIconModule, MatFormFieldModule, MatInputModule, RouterLink, PageState],
+  templateUrl: './groups.html',
+  styleUrl: './groups.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class GroupsPage implements OnInit {
+  private readonly api = inject(GroupsService);
+  private readonly dialog = inject(MatDialog);
+  private readonly snack = inject(MatSnackBar);
+  private readonly config = inject(ConsoleConfig);
+  protected readonly groups = signal<GroupDto[]>([]);
+  protected readonly loading = signal(true);
+  protected readonly error = signal<string | null>(null);
+  protected readonly creating = signal(false);
+  protected readonly createError = signal<string | null>(null);
+  protected readonly fmt = formatBytes;
+  protected readonly columns = ['name', 'repositories', 'size', 'actions'];
+  protected readonly name = new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.pattern(GROUP_NAME_PATTERN)] });
+  protected readonly pushExample = computed(() => pushCommand(this.config.registryUrl(), '<group>/app', '1.0.0'));
+
+  ngOnInit(): void {
+    this.load();
+  }
+
+  load(): void {
+    this.loading.set(true);
+    this.error.set(null);
+    this.api.listGroups().subscribe({
+      next: (g) => {
+        this.groups.set([...g].sort((a, b) => a.name.localeCompare(b.name)));
+        this.loading.set(false);
+      },
+      error: (e: unknown) => {
+        this.error.set(errorMessage(e, 'The groups could not be loaded'));
+        this.loading.set(false);
+      },
+    });
+  }
+
+  create(): void {
+    const name = this.name.value.trim();
+    if (this.name.invalid || this.creating()) {
+      this.name.markAsTouched();
+      return;
+    }
+    this.creating.set(true);
+    this.createError.set(null);
+    this.api.createGroup({ body: { name } }).subscribe({
+      next: () => {
+        this.creating.set(false);
+        this.name.reset();
+        this.snack.open(`Group ${name} created`, 'OK', { duration: 4000 });
+        this.load();
+      },
+      error: (e: unknown) => {
+        this.creating.set(false);
+        this.createError.set(errorMessage(e, 'The group could not be created'));
+      },
+    });
+  }
+
+  remove(g: GroupDto): void {
+    const force = g.repositoryCount > 0;
+    confirmAction(this.dialog, {
+      title: `Delete group ${g.name}?`,
+      message: force
+        ? `This deletes its ${g.repositoryCount} repositor${g.repositoryCount === 1 ? 'y' : 'ies'} and every image in them (${formatBytes(g.totalSize)}), on storage too. This cannot be undone.`
+        : 'The group is empty. This cannot be undone.',
+      confirm: 'Delete group',
+    })
+      .pipe(
+        filter((ok) => ok === true),
+        switchMap(() => this.api.deleteGroup({ group: g.name, force })),
+      )
+      .subscribe({
+        next: () => {
+          this.snack.open(`Group ${g.name} deleted`, 'OK', { duration: 4000 });
+          this.load();
+        },
+        error: (e: unknown) => this.snack.open(errorMessage(e, 'The group could not be deleted'), 'OK', { duration: 8000 }),
+      });
+  }
+}

@@ -1,0 +1,146 @@
+import { ChangeDetectionStrategy, Component, inject, OnInit, signal } from '@angular/core';
+import { FormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatIconModule } from '@angular/material/icon';
+import { MatInputModule } from '@angular/material/input';
+import { MatSelectModule } from '@angular/material/select';
+import { MatSlideToggleModule } from '@angular/material/slide-toggle';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { MatTableModule } from '@angular/material/table';
+import { UserDto, UsersService } from '@refity/api-client';
+import { filter, Observable, switchMap } from 'rxjs';
+import { AuthSession } from '../../core/auth-session';
+import { errorMessage } from '../../core/errors';
+import { confirmAction } from '../../shared/confirm-dialog';
+import { timeAgo } from '../../shared/format';
+import { PageState } from '../../shared/page-state';
+import { MIN_PASSWORD_LENGTH } from '../password/password';
+import { ResetPasswordDialog } from './reset-password-dialog';
+
+type Role = UserDto['role'];
+
+/** Users (admins only): create, change role, disable, reset password, delete. */
+@Component({
+  selector: 'rf-users',
+  imports: [
+    ReactiveFormsModule,
+    MatTableModule,
+    MatButtonModule,
+    MatIconModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    MatSlideToggleModule,
+    PageState,
+  ],
+  templateUrl: './users.html',
+  styleUrl: './users.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class UsersPage implements OnInit {
+  private readonly api = inject(UsersService);
+  private readonly dialog = inject(MatDialog);
+  private readonly snack = inject(MatSnackBar);
+  protected readonly session = inject(AuthSession);
+  protected readonly users = signal<UserDto[]>([]);
+  protected readonly loading = signal(true);
+  protected readonly error = signal<string | null>(null);
+  protected readonly creating = signal(false);
+  protected readonly createError = signal<string | null>(null);
+  protected readonly ago = timeAgo;
+  protected readonly minLength = MIN_PASSWORD_LENGTH;
+  protected readonly roles: Role[] = ['user', 'admin'];
+  protected readonly columns = ['username', 'role', 'enabled', 'created', 'actions'];
+  protected readonly form = inject(FormBuilder).nonNullable.group({
+    username: ['', [Validators.required, Validators.pattern(/^[a-zA-Z0-9._-]+$/)]],
+    password: ['', [Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH)]],
+    role: ['user' as Role, Validators.required],
+  });
+
+  ngOnInit(): void {
+    this.load();
+  }
+
+  load(): void {
+    this.loading.set(true);
+    this.error.set(null);
+    this.api.listUsers().subscribe({
+      next: (u) => {
+        this.users.set([...u].sort((a, b) => a.username.localeCompare(b.username)));
+        this.loading.set(false);
+      },
+      error: (e: unknown) => {
+        this.error.set(errorMessage(e, 'The users could not be loaded'));
+        this.loading.set(false);
+      },
+    });
+  }
+
+  create(): void {
+    if (this.form.invalid || this.creating()) {
+      this.form.markAllAsTouched();
+      return;
+    }
+    const body = this.form.getRawValue();
+    this.creating.set(true);
+    this.createError.set(null);
+    this.api.createUser({ body }).subscribe({
+      next: () => {
+        this.creating.set(false);
+        this.form.reset({ username: '', password: '', role: 'user' });
+        this.snack.open(`User ${body.username} created`, 'OK', { duration: 4000 });
+        this.load();
+      },
+      error: (e: unknown) => {
+        this.creating.set(false);
+        this.createError.set(errorMessage(e, 'The user could not be created'));
+      },
+    });
+  }
+
+  setRole(u: UserDto, role: Role): void {
+    this.apply(this.api.updateUser({ id: u.id, body: { role } }), `${u.username} is now ${role === 'admin' ? 'an admin' : 'a user'}`);
+  }
+
+  setEnabled(u: UserDto, enabled: boolean): void {
+    this.apply(this.api.updateUser({ id: u.id, body: { disabled: !enabled } }), `${u.username} ${enabled ? 'enabled' : 'disabled'}`);
+  }
+
+  resetPassword(u: UserDto): void {
+    this.dialog
+      .open<ResetPasswordDialog, { username: string }, string>(ResetPasswordDialog, { data: { username: u.username }, width: '420px' })
+      .afterClosed()
+      .pipe(filter((p): p is string => !!p))
+      .subscribe((password) => this.apply(this.api.resetPassword({ id: u.id, body: { password } }), `Password of ${u.username} reset`));
+  }
+
+  remove(u: UserDto): void {
+    confirmAction(this.dialog, { title: `Delete user ${u.username}?`, message: 'They will no longer be able to log in. This cannot be undone.', confirm: 'Delete user' })
+      .pipe(
+        filter((ok) => ok === true),
+        switchMap(() => this.api.deleteUser({ id: u.id })),
+      )
+      .subscribe({
+        next: () => {
+          this.snack.open(`User ${u.username} deleted`, 'OK', { duration: 4000 });
+          this.load();
+        },
+        error: (e: unknown) => this.snack.open(errorMessage(e, 'The user could not be deleted'), 'OK', { duration: 8000 }),
+      });
+  }
+
+  private apply(call: Observable<unknown>, done: string): void {
+    call.subscribe({
+      next: () => {
+        this.snack.open(done, 'OK', { duration: 4000 });
+        this.load();
+      },
+      error: (e: unknown) => {
+        this.snack.open(errorMessage(e, 'The change was refused'), 'OK', { duration: 8000 });
+        this.load();
+      },
+    });
+  }
+}
