@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, durationToSeconds, loadConfig } from './config';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults: local storage under DATA_DIR, no SFTP', () => {
@@ -49,5 +49,55 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig({ FTP_HOST: 'h', FTP_USERNAME: 'u', FTP_PRIVATE_KEY: '/nonexistent/key' }),
     ).toThrow(/FTP_PRIVATE_KEY: cannot read \/nonexistent\/key/);
+  });
+
+  describe('admin API settings', () => {
+    const problemsOf = (env: NodeJS.ProcessEnv): string => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems.join('\n');
+        throw error;
+      }
+      return '';
+    };
+
+    it('generates a random per-boot JWT secret outside production and says so', () => {
+      const first = loadConfig({});
+      const second = loadConfig({});
+      expect(first.admin.jwtSecretGenerated).toBe(true);
+      expect(first.admin.jwtSecret).toHaveLength(64);
+      expect(first.admin.jwtSecret).not.toBe(second.admin.jwtSecret);
+      expect(first.admin.jwtExpiresInSeconds).toBe(8 * 3600);
+      expect(first.env.ADMIN_PASSWORD).toBe('admin');
+      expect(first.env.TRUST_PROXY).toBe(false);
+      expect(first.env.REGISTRY_URL).toBe('localhost:5000');
+      expect(first.admin.hetzner).toBeUndefined();
+    });
+
+    it('refuses production without a JWT_SECRET, or with one shorter than 32 characters', () => {
+      expect(problemsOf({ NODE_ENV: 'production' })).toMatch(/JWT_SECRET: required in production, at least 32 characters.*not set/);
+      expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toMatch(/JWT_SECRET: .*got 5/);
+      const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) });
+      expect(config.admin).toMatchObject({ jwtSecret: 'x'.repeat(32), jwtSecretGenerated: false });
+    });
+
+    it('parses token lifetimes, trust proxy, CORS origins', () => {
+      expect(durationToSeconds('90')).toBe(90);
+      expect(durationToSeconds('15m')).toBe(900);
+      expect(durationToSeconds('2d')).toBe(172_800);
+      expect(problemsOf({ JWT_EXPIRES_IN: 'forever' })).toContain('JWT_EXPIRES_IN');
+      expect(loadConfig({ TRUST_PROXY: 'true' }).env.TRUST_PROXY).toBe(true);
+      expect(loadConfig({ TRUST_PROXY: '2' }).env.TRUST_PROXY).toBe(2);
+      expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).env.TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
+      expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).admin.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    });
+
+    it('needs the token and box id for the Hetzner usage card', () => {
+      expect(problemsOf({ FTP_USAGE_ENABLED: 'true' })).toMatch(/HCLOUD_TOKEN: required[\s\S]*HETZNER_BOX_ID: required/);
+      expect(problemsOf({ HETZNER_BOX_ID: 'box' })).toContain('HETZNER_BOX_ID: must be the numeric Storage Box id');
+      const config = loadConfig({ FTP_USAGE_ENABLED: 'true', HCLOUD_TOKEN: 't', HETZNER_BOX_ID: '42', HETZNER_API_URL: 'http://127.0.0.1:9/v1/' });
+      expect(config.admin.hetzner).toEqual({ apiUrl: 'http://127.0.0.1:9/v1', token: 't', boxId: 42 });
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -8,6 +9,20 @@ const booleanFlag = z
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** Express `trust proxy`: false, true, a hop count, or a comma-separated list of addresses/subnets. */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((value): boolean | number | string => {
+    const trimmed = value.trim();
+    if (trimmed === '' || trimmed === 'false' || trimmed === '0') return false;
+    if (trimmed === 'true') return true;
+    return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
+  });
+
+/** The shortest JWT_SECRET accepted in production (256 bits of HS256 key as ASCII). */
+export const MIN_JWT_SECRET_LENGTH = 32;
 
 /** Every environment variable Refity reads, validated in one place. */
 export const environmentSchema = z
@@ -30,6 +45,19 @@ export const environmentSchema = z
     DATABASE_URL: z.string().optional(),
     AUTO_CREATE_GROUPS: booleanFlag,
     MAX_MANIFEST_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+    JWT_SECRET: z.string().optional(),
+    JWT_EXPIRES_IN: z
+      .string()
+      .regex(/^\d+[smhd]?$/, 'must be seconds or a number with s, m, h or d, e.g. 8h')
+      .default('8h'),
+    ADMIN_PASSWORD: z.string().min(1).default('admin'),
+    TRUST_PROXY: trustProxy,
+    CORS_ORIGINS: z.string().default(''),
+    REGISTRY_URL: z.string().min(1).default('localhost:5000'),
+    FTP_USAGE_ENABLED: booleanFlag,
+    HCLOUD_TOKEN: z.string().optional(),
+    HETZNER_BOX_ID: z.string().regex(/^\d+$/, 'must be the numeric Storage Box id').optional(),
+    HETZNER_API_URL: z.string().url().default('https://api.hetzner.com/v1'),
   });
 
 /** Rules across variables, checked on the raw values so they are reported with the type errors. */
@@ -44,6 +72,17 @@ function crossVariableProblems(source: NodeJS.ProcessEnv): string[] {
   const databaseUrl = source['DATABASE_URL'];
   if (databaseUrl && !/^(postgres(ql)?|sqlite):/.test(databaseUrl)) {
     problems.push('DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
+  }
+  const jwtSecret = source['JWT_SECRET'];
+  if (source['NODE_ENV'] === 'production' && (!jwtSecret || jwtSecret.length < MIN_JWT_SECRET_LENGTH)) {
+    problems.push(
+      `JWT_SECRET: required in production, at least ${MIN_JWT_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`); ` +
+        (jwtSecret ? `got ${jwtSecret.length}` : 'not set'),
+    );
+  }
+  if (['true', '1', 'yes'].includes(source['FTP_USAGE_ENABLED'] ?? '')) {
+    if (!source['HCLOUD_TOKEN']) problems.push('HCLOUD_TOKEN: required when FTP_USAGE_ENABLED is true');
+    if (!source['HETZNER_BOX_ID']) problems.push('HETZNER_BOX_ID: required when FTP_USAGE_ENABLED is true');
   }
   return problems;
 }
@@ -62,6 +101,19 @@ export interface SftpSettings {
   poolSize: number;
 }
 
+export interface AdminSettings {
+  /** HS256 key for the admin API's tokens. */
+  jwtSecret: string;
+  /** True when JWT_SECRET was unset outside production and a random per-boot key is used. */
+  jwtSecretGenerated: boolean;
+  /** Token lifetime in seconds. */
+  jwtExpiresInSeconds: number;
+  /** Allowed browser origins; empty means same-origin only. */
+  corsOrigins: string[];
+  /** Hetzner Storage Box usage card, when FTP_USAGE_ENABLED. */
+  hetzner?: { apiUrl: string; token: string; boxId: number };
+}
+
 export interface RefityConfig {
   env: Environment;
   production: boolean;
@@ -73,6 +125,16 @@ export interface RefityConfig {
   /** Local storage root used when no SFTP server is configured. */
   localStorageDir: string;
   sftp?: SftpSettings;
+  admin: AdminSettings;
+}
+
+const DURATION_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `8h` → 28800; a bare number is seconds. */
+export function durationToSeconds(value: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value);
+  if (!match) throw new Error(`not a duration: ${value}`);
+  return Number(match[1]) * DURATION_UNIT_SECONDS[match[2] || 's'];
 }
 
 export class ConfigError extends Error {
@@ -122,5 +184,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RefityConfi
     uploadsDir: resolve(dataDir, 'uploads'),
     localStorageDir: resolve(dataDir, 'storage'),
     sftp,
+    admin: {
+      jwtSecret: env.JWT_SECRET || randomBytes(32).toString('hex'),
+      jwtSecretGenerated: !env.JWT_SECRET,
+      jwtExpiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN),
+      corsOrigins: env.CORS_ORIGINS.split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+      hetzner:
+        env.FTP_USAGE_ENABLED && env.HCLOUD_TOKEN && env.HETZNER_BOX_ID
+          ? { apiUrl: env.HETZNER_API_URL.replace(/\/+$/, ''), token: env.HCLOUD_TOKEN, boxId: Number(env.HETZNER_BOX_ID) }
+          : undefined,
+    },
   };
 }
