@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities/entities';
 import { InitialSchema1764057600000 } from './migrations/1764057600000-initial-schema';
+import { Users1764144000000 } from './migrations/1764144000000-users';
 
-export const MIGRATIONS = [InitialSchema1764057600000];
+export const MIGRATIONS = [InitialSchema1764057600000, Users1764144000000];
 
 export type DatabaseSettings = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 

@@ -36,6 +36,11 @@ export class MetadataStore {
     return run;
   }
 
+  /** A write transaction on the same queue, for the other stores sharing this database (SQLite has one writer). */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.write(work);
+  }
+
   // Groups and repositories
 
   findGroup(name: string): Promise<GroupEntity | null> {

@@ -194,6 +194,45 @@ export class UploadSessionEntity {
   updatedAt: Date;
 }
 
+export type UserRole = 'admin' | 'user';
+
+/** A console / admin API account. */
+@Entity('users')
+export class UserEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 64, unique: true })
+  username: string;
+
+  /** argon2id PHC string. */
+  @Column({ type: 'varchar', length: 255 })
+  passwordHash: string;
+
+  @Column({ type: 'varchar', length: 20 })
+  role: UserRole;
+
+  @Column({ type: 'boolean', default: false })
+  disabled: boolean;
+
+  /** Until set false by a password change, the account may only change its password. */
+  @Column({ type: 'boolean', default: false })
+  mustChangePassword: boolean;
+
+  /** Tokens carry the version they were issued with; bumping it revokes every earlier token. */
+  @Column({ type: 'integer', default: 0 })
+  tokenVersion: number;
+
+  @Column({ type: Date, nullable: true })
+  lastLoginAt: Date | null;
+
+  @CreateDateColumn()
+  createdAt: Date;
+
+  @UpdateDateColumn()
+  updatedAt: Date;
+}
+
 export const ENTITIES = [
   GroupEntity,
   RepositoryEntity,
@@ -202,4 +241,5 @@ export const ENTITIES = [
   ManifestReferenceEntity,
   TagEntity,
   UploadSessionEntity,
+  UserEntity,
 ];
