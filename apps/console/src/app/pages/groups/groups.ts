@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, inject, OnInit, signal } from '@angular/core';
-import { FormControl, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -39,6 +39,7 @@ export class GroupsPage implements OnInit {
   protected readonly fmt = formatBytes;
   protected readonly columns = ['name', 'repositories', 'size', 'actions'];
   protected readonly name = new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.pattern(GROUP_NAME_PATTERN)] });
+  protected readonly form = new FormGroup({ name: this.name });
   protected readonly pushExample = computed(() => pushCommand(this.config.registryUrl(), '<group>/app', '1.0.0'));
 
   ngOnInit(): void {

@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { FormControl, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -11,12 +11,12 @@ import { MIN_PASSWORD_LENGTH } from '../password/password';
   selector: 'rf-reset-password-dialog',
   imports: [ReactiveFormsModule, MatDialogModule, MatButtonModule, MatFormFieldModule, MatInputModule],
   template: `
-    <form (ngSubmit)="save()">
+    <form [formGroup]="form" (ngSubmit)="save()">
       <h2 mat-dialog-title>Reset the password of {{ data.username }}</h2>
       <mat-dialog-content>
         <mat-form-field appearance="outline" class="full">
           <mat-label>New password</mat-label>
-          <input matInput type="password" [formControl]="password" name="newPassword" autocomplete="new-password" required />
+          <input matInput type="password" formControlName="password" name="newPassword" autocomplete="new-password" required />
           <mat-error>At least {{ min }} characters</mat-error>
         </mat-form-field>
       </mat-dialog-content>
@@ -34,6 +34,8 @@ export class ResetPasswordDialog {
   private readonly ref = inject(MatDialogRef<ResetPasswordDialog, string>);
   protected readonly min = MIN_PASSWORD_LENGTH;
   protected readonly password = new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH)] });
+
+  protected readonly form = new FormGroup({ password: this.password });
 
   save(): void {
     if (this.password.invalid) {
