@@ -1,11 +1,12 @@
 import nx from "@nx/eslint-plugin";
 
-// Layers, bottom up: util -> storage-api -> storage-driver -> storage-factory | data -> domain -> feature -> app.
+// Layers, bottom up: util -> storage-api -> storage-driver -> storage-factory | data -> domain | auth -> feature -> app.
 // A lib may import only from layers below it; nothing imports an app.
 const layers = [
-  { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:storage-factory", "type:feature", "type:data-access", "type:domain", "type:data", "type:storage-driver", "type:storage-api", "type:util"] },
+  { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:storage-factory", "type:feature", "type:auth", "type:data-access", "type:domain", "type:data", "type:storage-driver", "type:storage-api", "type:util"] },
   { sourceTag: "type:feature", onlyDependOnLibsWithTags: ["type:domain", "type:data", "type:storage-api", "type:util"] },
   { sourceTag: "type:domain", onlyDependOnLibsWithTags: ["type:data", "type:storage-api", "type:util"] },
+  { sourceTag: "type:auth", onlyDependOnLibsWithTags: ["type:data", "type:util"] },
   { sourceTag: "type:storage-factory", onlyDependOnLibsWithTags: ["type:storage-driver", "type:storage-api", "type:util"] },
   { sourceTag: "type:data", onlyDependOnLibsWithTags: ["type:util"] },
   { sourceTag: "type:storage-driver", onlyDependOnLibsWithTags: ["type:storage-api", "type:util"] },
