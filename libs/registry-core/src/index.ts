@@ -6,3 +6,4 @@ export * from './lib/registry.service';
 export * from './lib/upload-buffer';
 export * from './lib/image-inspector';
 export * from './lib/registry-admin.service';
+export * from './lib/garbage-collector';

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
+import { DataSource, EntityManager, In, LessThan, MoreThan } from 'typeorm';
 import {
   GroupEntity,
   ManifestEntity,
@@ -132,9 +132,29 @@ export class MetadataStore {
     return this.dataSource.getRepository(TagEntity).findOneBy({ repositoryId, name });
   }
 
-  /** Stores a manifest (idempotent by digest) and points `tag` at it when given. */
-  putManifest(repositoryId: number, record: ManifestRecord, tag?: string): Promise<void> {
+  /**
+   * Stores a manifest (idempotent by digest) and points `tag` at it when given. `required` blobs
+   * and manifests are checked again inside the write, so garbage collection (which deletes in the
+   * same queue) can never remove one between the check and the insert. Returns the first
+   * missing digest instead of storing, or null when stored.
+   */
+  putManifest(
+    repositoryId: number,
+    record: ManifestRecord,
+    tag?: string,
+    required: { blobs: string[]; manifests: string[] } = { blobs: [], manifests: [] },
+  ): Promise<string | null> {
     return this.write(async (manager) => {
+      const blobs = required.blobs.length
+        ? new Set((await manager.find(RepositoryBlobEntity, { where: { repositoryId, digest: In(required.blobs) }, select: { digest: true } })).map((row) => row.digest))
+        : new Set<string>();
+      const missingBlob = required.blobs.find((digest) => !blobs.has(digest));
+      if (missingBlob) return missingBlob;
+      const manifests = required.manifests.length
+        ? new Set((await manager.find(ManifestEntity, { where: { repositoryId, digest: In(required.manifests) }, select: { digest: true } })).map((row) => row.digest))
+        : new Set<string>();
+      const missingManifest = required.manifests.find((digest) => !manifests.has(digest));
+      if (missingManifest) return missingManifest;
       let manifest = await manager.findOneBy(ManifestEntity, { repositoryId, digest: record.digest });
       if (!manifest) {
         manifest = await manager.save(
@@ -165,6 +185,7 @@ export class MetadataStore {
           await manager.insert(TagEntity, { repositoryId, name: tag, digest: record.digest });
         }
       }
+      return null;
     });
   }
 
@@ -209,6 +230,68 @@ export class MetadataStore {
       where: artifactType ? { repositoryId, subjectDigest: digest, artifactType } : { repositoryId, subjectDigest: digest },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
+  }
+
+  // Garbage collection
+
+  listRepositories(groupName?: string): Promise<RepositoryEntity[]> {
+    return this.dataSource.getRepository(RepositoryEntity).find({
+      where: groupName ? { group: { name: groupName } } : {},
+      relations: { group: true },
+      order: { name: 'ASC' },
+    });
+  }
+
+  manifestsOf(repositoryId: number): Promise<ManifestEntity[]> {
+    return this.dataSource.getRepository(ManifestEntity).find({ where: { repositoryId } });
+  }
+
+  referencesOf(manifestIds: number[]): Promise<ManifestReferenceEntity[]> {
+    if (manifestIds.length === 0) return Promise.resolve([]);
+    return this.dataSource.getRepository(ManifestReferenceEntity).find({ where: { manifestId: In(manifestIds) } });
+  }
+
+  tagsOfRepository(repositoryId: number): Promise<TagEntity[]> {
+    return this.dataSource.getRepository(TagEntity).find({ where: { repositoryId } });
+  }
+
+  blobsOf(repositoryId: number): Promise<RepositoryBlobEntity[]> {
+    return this.dataSource.getRepository(RepositoryBlobEntity).find({ where: { repositoryId } });
+  }
+
+  /**
+   * Removes a blob record unless a manifest of the repository references it, checked inside the
+   * write so a concurrent manifest PUT either sees the blob gone or keeps it referenced.
+   */
+  deleteBlobIfUnreferenced(repositoryId: number, digest: string): Promise<boolean> {
+    return this.write(async (manager) => {
+      const referenced = await manager
+        .getRepository(ManifestReferenceEntity)
+        .createQueryBuilder('reference')
+        .innerJoin(ManifestEntity, 'manifest', 'manifest.id = reference.manifestId')
+        .where('manifest.repositoryId = :repositoryId AND reference.digest = :digest', { repositoryId, digest })
+        .andWhere("reference.kind IN ('config', 'layer')")
+        .getCount();
+      if (referenced > 0) return false;
+      const result = await manager.delete(RepositoryBlobEntity, { repositoryId, digest });
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  /** Deletes an untagged manifest unless a tag was pointed at it meanwhile. */
+  deleteManifestIfUntagged(repositoryId: number, digest: string): Promise<boolean> {
+    return this.write(async (manager) => {
+      if ((await manager.count(TagEntity, { where: { repositoryId, digest } })) > 0) return false;
+      const manifest = await manager.findOneBy(ManifestEntity, { repositoryId, digest });
+      if (!manifest) return false;
+      await manager.delete(ManifestReferenceEntity, { manifestId: manifest.id });
+      await manager.delete(ManifestEntity, { id: manifest.id });
+      return true;
+    });
+  }
+
+  uploadSessionsStartedBefore(cutoff: Date): Promise<UploadSessionEntity[]> {
+    return this.dataSource.getRepository(UploadSessionEntity).find({ where: { updatedAt: LessThan(cutoff) } });
   }
 
   // Upload sessions

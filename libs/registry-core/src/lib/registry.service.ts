@@ -269,12 +269,12 @@ export class RegistryService {
       throw ociErrors.digestInvalid(`manifest digest is ${digest}, not ${reference}`, { expected: reference, actual: digest });
     }
     const repository = await this.repositoryForWrite(name);
-    const blobs = await this.metadata.presentBlobs(repository.id, parsed.requiredBlobs);
-    const missingBlob = parsed.requiredBlobs.find((required) => !blobs.has(required));
-    if (missingBlob) throw ociErrors.manifestBlobUnknown(missingBlob);
-    const manifests = await this.metadata.presentManifests(repository.id, parsed.requiredManifests);
-    const missingManifest = parsed.requiredManifests.find((required) => !manifests.has(required));
-    if (missingManifest) throw ociErrors.manifestBlobUnknown(missingManifest);
+    const required = { blobs: parsed.requiredBlobs, manifests: parsed.requiredManifests };
+    // Checked before writing bytes (no orphan files for a refused push) and again inside the metadata write.
+    const blobs = await this.metadata.presentBlobs(repository.id, required.blobs);
+    const manifests = await this.metadata.presentManifests(repository.id, required.manifests);
+    const missing = required.blobs.find((digest) => !blobs.has(digest)) ?? required.manifests.find((digest) => !manifests.has(digest));
+    if (missing) throw ociErrors.manifestBlobUnknown(missing);
 
     // Bytes first, metadata last: a manifest is never listed before its file exists.
     try {
@@ -283,7 +283,8 @@ export class RegistryService {
     } catch (error) {
       storageFailure(error, () => ociErrors.manifestUnknown(reference));
     }
-    await this.metadata.putManifest(repository.id, { ...parsed.record, digest, size: body.length }, byDigest ? undefined : reference);
+    const missingAtWrite = await this.metadata.putManifest(repository.id, { ...parsed.record, digest, size: body.length }, byDigest ? undefined : reference, required);
+    if (missingAtWrite) throw ociErrors.manifestBlobUnknown(missingAtWrite);
     return { digest, mediaType: parsed.record.mediaType, size: body.length, subjectDigest: parsed.record.subjectDigest };
   }
 

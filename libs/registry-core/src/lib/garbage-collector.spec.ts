@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { digestOf } from '@refity/digest';
+import { MetadataStore, openMetadataDatabase } from '@refity/metadata';
+import { LocalStorageDriver } from '@refity/storage-local';
+import { GarbageCollector } from './garbage-collector';
+import { storageLayout } from './layout';
+import { MEDIA_TYPES } from './manifest';
+import { OciError } from './oci-error';
+import { RegistryService } from './registry.service';
+
+describe('GarbageCollector', () => {
+  let dir: string;
+  let storage: LocalStorageDriver;
+  let metadata: MetadataStore;
+  let registry: RegistryService;
+  let collector: GarbageCollector;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'refity-gc-'));
+    storage = new LocalStorageDriver(join(dir, 'storage'));
+    metadata = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));
+    registry = new RegistryService(storage, metadata, { autoCreateGroups: true, maxManifestBytes: 1 << 20, uploadsDir: join(dir, 'uploads') });
+    collector = new GarbageCollector(storage, metadata, registry.uploads);
+  });
+
+  afterEach(async () => {
+    await metadata.dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const pushBlob = async (name: string, data: Buffer) => {
+    const upload = await registry.startUpload(name);
+    await registry.appendChunk(name, upload.id, Readable.from([data]));
+    return registry.completeUpload(name, upload.id, digestOf(data));
+  };
+
+  /** An image whose layers are `layers` (shared content gives shared blobs). */
+  const pushImage = async (name: string, tag: string, layers: string[]) => {
+    const config = await pushBlob(name, Buffer.from(JSON.stringify({ tag, layers })));
+    const blobs = [];
+    for (const layer of layers) blobs.push(await pushBlob(name, Buffer.from(layer)));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.ociManifest,
+        config: { mediaType: MEDIA_TYPES.ociConfig, digest: config.digest, size: config.size },
+        layers: blobs.map((blob) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blob.digest, size: blob.size })),
+      }),
+    );
+    const stored = await registry.putManifest(name, tag, manifest, MEDIA_TYPES.ociManifest);
+    return { manifest: stored.digest, blobs: [config.digest, ...blobs.map((blob) => blob.digest)] };
+  };
+
+  const allBlobsStored = async (name: string, digests: string[]) => {
+    for (const digest of digests) {
+      if (!(await storage.exists(storageLayout.blob(name, digest)))) return false;
+    }
+    return true;
+  };
+
+  it('reports without deleting on a dry run, then sweeps only unreachable blobs and manifests', async () => {
+    const kept = await pushImage('team/app', 'v1', ['base', 'app-v1']);
+    const dropped = await pushImage('team/app', 'v2', ['base', 'app-v2']);
+    await registry.deleteManifest('team/app', 'v2');
+
+    const dry = await collector.run({ dryRun: true, deleteUntagged: true, gracePeriodMs: 0 });
+    expect(dry.deletedManifests.map((entry) => entry.digest)).toEqual([dropped.manifest]);
+    expect(dry.deletedBlobs.map((entry) => entry.digest).sort()).toEqual([dropped.blobs[0], dropped.blobs[2]].sort());
+    expect(await allBlobsStored('team/app', dropped.blobs)).toBe(true);
+
+    const report = await collector.run({ deleteUntagged: true, gracePeriodMs: 0 });
+    expect(report.deletedBlobs).toHaveLength(2);
+    expect(report.reclaimedBytes).toBe(report.deletedBlobs.reduce((sum, blob) => sum + blob.size, 0));
+    expect(await allBlobsStored('team/app', kept.blobs)).toBe(true);
+    expect(await storage.exists(storageLayout.blob('team/app', dropped.blobs[2]))).toBe(false);
+    expect(await storage.exists(storageLayout.manifest('team/app', dropped.manifest))).toBe(false);
+    await expect(registry.findManifest('team/app', dropped.manifest)).rejects.toBeInstanceOf(OciError);
+    expect((await registry.findManifest('team/app', 'v1')).digest).toBe(kept.manifest);
+  });
+
+  it('keeps untagged manifests unless asked, and everything inside the grace period', async () => {
+    const image = await pushImage('team/app', 'v1', ['only']);
+    await registry.deleteManifest('team/app', 'v1');
+    const untouched = await collector.run({ gracePeriodMs: 0 });
+    expect(untouched.deletedManifests).toEqual([]);
+    expect(untouched.deletedBlobs).toEqual([]);
+    const young = await collector.run({ deleteUntagged: true, gracePeriodMs: 3_600_000 });
+    expect(young.deletedManifests).toEqual([]);
+    expect(await allBlobsStored('team/app', image.blobs)).toBe(true);
+  });
+
+  it('never breaks an image pushed while collection runs', async () => {
+    for (let round = 0; round < 8; round++) {
+      await pushImage('team/app', `old-${round}`, ['shared', `old-${round}`]);
+      await registry.deleteManifest('team/app', `old-${round}`);
+      // The new image reuses the orphaned "shared" layer while GC tries to sweep it.
+      const results = await Promise.allSettled([
+        collector.run({ deleteUntagged: true, gracePeriodMs: 0 }),
+        pushImage('team/app', `new-${round}`, ['shared', `new-${round}`]),
+      ]);
+      const push = results[1];
+      if (push.status === 'fulfilled') {
+        // Accepted: every blob it references must still be on storage.
+        expect(await allBlobsStored('team/app', push.value.blobs)).toBe(true);
+      } else {
+        // Refused: the client was told, and nothing dangling was stored.
+        expect((push.reason as OciError).code).toBe('MANIFEST_BLOB_UNKNOWN');
+      }
+      expect(results[0].status).toBe('fulfilled');
+    }
+    for (const tag of await registry.tags('team/app', undefined, 100)) {
+      const manifest = await registry.findManifest('team/app', tag);
+      const parsed = JSON.parse((await registry.readManifest('team/app', manifest.digest)).toString());
+      const digests = [parsed.config.digest, ...parsed.layers.map((layer: { digest: string }) => layer.digest)];
+      expect(await allBlobsStored('team/app', digests)).toBe(true);
+    }
+  });
+
+  it('purges idle upload sessions and their buffers', async () => {
+    const upload = await registry.startUpload('team/app');
+    await registry.appendChunk('team/app', upload.id, Readable.from([Buffer.from('partial')]));
+    const report = await collector.run({ uploadMaxIdleMs: -1000 });
+    expect(report.purgedUploads).toEqual([upload.id]);
+    await expect(registry.uploadStatus('team/app', upload.id)).rejects.toBeInstanceOf(OciError);
+  });
+});
