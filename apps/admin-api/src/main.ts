@@ -1,19 +1,26 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
-
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
+import { ConfigError, loadConfig } from '@refity/config';
+import { createAdminApp, DOCS_PATH } from './app/admin-app';
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(`🚀 Application is running on: http://localhost:${port}/${globalPrefix}`);
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      // A bad environment is an operator mistake: say what is wrong and stop.
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (config.admin.jwtSecretGenerated) {
+    Logger.warn('JWT_SECRET is not set: using a random key for this run; tokens end when the process restarts (set JWT_SECRET, required in production)', 'Bootstrap');
+  }
+  const app = await createAdminApp(config);
+  app.enableShutdownHooks();
+  await app.listen(config.env.ADMIN_PORT, config.env.HOST);
+  Logger.log(`admin API listening on http://${config.env.HOST}:${config.env.ADMIN_PORT}/api (docs: /${DOCS_PATH})`, 'Bootstrap');
 }
 
-bootstrap();
+void bootstrap();

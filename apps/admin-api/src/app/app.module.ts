@@ -1,10 +1,33 @@
-import { Module } from '@nestjs/common';
-import { AppController } from './app.controller';
-import { AppService } from './app.service';
+import { DynamicModule, Module } from '@nestjs/common';
+import { RefityConfig } from '@refity/config';
+import { AuthModule } from './auth/auth.module';
+import { ConsoleConfigModule } from './console-config/console-config.module';
+import { CoreModule } from './core/core.module';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { GroupsModule } from './groups/groups.module';
+import { HealthModule } from './health/health.module';
+import { RepositoriesModule } from './repositories/repositories.module';
+import { TagsModule } from './tags/tags.module';
+import { UploadsModule } from './uploads/uploads.module';
+import { UsersModule } from './users/users.module';
 
-@Module({
-  imports: [],
-  controllers: [AppController],
-  providers: [AppService],
-})
-export class AppModule {}
+@Module({})
+export class AppModule {
+  static forConfig(config: RefityConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forConfig(config),
+        AuthModule,
+        UsersModule,
+        GroupsModule,
+        RepositoriesModule,
+        TagsModule,
+        DashboardModule,
+        UploadsModule,
+        HealthModule,
+        ConsoleConfigModule,
+      ],
+    };
+  }
+}

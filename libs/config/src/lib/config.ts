@@ -54,6 +54,7 @@ export const environmentSchema = z
     TRUST_PROXY: trustProxy,
     CORS_ORIGINS: z.string().default(''),
     REGISTRY_URL: z.string().min(1).default('localhost:5000'),
+    CONSOLE_DIR: z.string().optional(),
     FTP_USAGE_ENABLED: booleanFlag,
     HCLOUD_TOKEN: z.string().optional(),
     HETZNER_BOX_ID: z.string().regex(/^\d+$/, 'must be the numeric Storage Box id').optional(),

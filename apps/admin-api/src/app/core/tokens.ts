@@ -1,0 +1,3 @@
+/** Injection tokens shared by the admin API's modules. */
+export const CONFIG = Symbol('CONFIG');
+export const STORAGE = Symbol('STORAGE');
