@@ -7,3 +7,4 @@ export * from './lib/upload-buffer';
 export * from './lib/image-inspector';
 export * from './lib/registry-admin.service';
 export * from './lib/garbage-collector';
+export * from './lib/reindexer';
