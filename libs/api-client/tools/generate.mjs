@@ -7,9 +7,8 @@
  *   node libs/api-client/tools/generate.mjs --check    regenerate into a temp folder and compare;
  *                                                      exit 1 listing every stale file (nx run api-client:check)
  *
- * Input: apps/admin-api/openapi.json (committed by the admin API). Until that file exists the draft
- * libs/api-client/openapi.draft.json (the issue-4 contract as the console needs it) is used, and a
- * warning says so. OPENAPI_INPUT=<file> overrides both.
+ * Input: apps/admin-api/openapi.json, committed by the admin API (`nx run admin-api:openapi`).
+ * OPENAPI_INPUT=<file> overrides it (e.g. to try a document before it is committed).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,9 +22,7 @@ const committedOut = join(libRoot, 'src', 'lib', 'generated');
 
 export function specPath() {
   if (process.env.OPENAPI_INPUT) return resolve(process.env.OPENAPI_INPUT);
-  const real = join(root, 'apps', 'admin-api', 'openapi.json');
-  if (existsSync(real)) return real;
-  return join(libRoot, 'openapi.draft.json');
+  return join(root, 'apps', 'admin-api', 'openapi.json');
 }
 
 function generate(input, output) {
@@ -75,12 +72,7 @@ export function compareTrees(expected, actual) {
 function main() {
   const check = process.argv.includes('--check');
   const input = specPath();
-  if (!existsSync(input)) throw new Error(`OpenAPI document ${input} does not exist`);
-  if (input.endsWith('openapi.draft.json')) {
-    process.stderr.write(
-      `api-client: apps/admin-api/openapi.json does not exist yet; using the draft ${relative(root, input)}\n`,
-    );
-  }
+  if (!existsSync(input)) throw new Error(`OpenAPI document ${input} does not exist (npx nx run admin-api:openapi writes it)`);
   if (!check) {
     generate(input, committedOut);
     console.log(`api-client: generated ${relative(root, committedOut)} from ${relative(root, input)}`);

@@ -48,12 +48,8 @@ export class AuthSession {
   }
 
   changePassword(currentPassword: string, newPassword: string): Observable<unknown> {
-    return this.api.changePassword({ body: { currentPassword, newPassword } }).pipe(
-      tap(() => {
-        const user = this.user();
-        if (user) this.updateUser({ ...user, mustChangePassword: false });
-      }),
-    );
+    // The admin API revokes every earlier token and answers a fresh one.
+    return this.api.changePassword({ body: { currentPassword, newPassword } }).pipe(tap((res) => this.set({ token: res.token, user: res.user })));
   }
 
   /** Called when the API answers 403 "change your password first". */

@@ -9,7 +9,7 @@ import { authInterceptor, isApiUrl, isMustChangePassword } from './auth.intercep
 import { AuthSession, SESSION_KEY } from './auth-session';
 import { HttpErrorResponse } from '@angular/common/http';
 
-const admin: UserDto = { id: 1, username: 'admin', role: 'admin', disabled: false, mustChangePassword: false, createdAt: '2026-01-01T00:00:00Z' };
+const admin: UserDto = { id: 1, username: 'admin', role: 'admin', disabled: false, mustChangePassword: false, createdAt: '2026-01-01T00:00:00Z', lastLoginAt: null };
 
 function setup(stored?: { token: string; user: UserDto }) {
   sessionStorage.clear();
@@ -52,6 +52,20 @@ describe('AuthSession', () => {
     out.flush(null, { status: 204, statusText: 'No Content' });
     expect(session.token()).toBeNull();
     expect(sessionStorage.getItem(SESSION_KEY)).toBeNull();
+  });
+
+  it('replaces the token with the fresh one the password change answers (earlier tokens are revoked)', async () => {
+    const { session, ctrl } = setup({ token: 'old', user: { ...admin, mustChangePassword: true } });
+    const done = firstValueFrom(session.changePassword('admin', 'Violet-Harbour-42'));
+    const req = ctrl.expectOne('/api/auth/password');
+    expect(req.request.method).toBe('PUT');
+    expect(req.request.headers.get('Authorization')).toBe('Bearer old');
+    expect(req.request.body).toEqual({ currentPassword: 'admin', newPassword: 'Violet-Harbour-42' });
+    req.flush({ token: 'fresh', expiresAt: '2026-01-02T00:00:00Z', user: admin });
+    await done;
+    expect(session.token()).toBe('fresh');
+    expect(session.mustChangePassword()).toBe(false);
+    expect(JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? '{}').token).toBe('fresh');
   });
 
   it('restores the session of this tab after a reload', () => {

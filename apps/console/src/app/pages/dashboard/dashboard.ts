@@ -43,7 +43,6 @@ export class DashboardPage implements OnInit {
     const max = groups.reduce((m, g) => Math.max(m, g.size), 0);
     return groups.map((g) => ({ ...g, width: max > 0 ? Math.max(1, (g.size / max) * 100) : 0 }));
   });
-  protected readonly activeUploads = computed(() => this.uploads().filter((u) => u.state !== 'done'));
 
   private poll?: Subscription;
 

@@ -10,7 +10,8 @@ import { Router } from '@angular/router';
 import { AuthSession } from '../../core/auth-session';
 import { errorMessage } from '../../core/errors';
 
-export const MIN_PASSWORD_LENGTH = 8;
+/** The admin API's rule (libs/auth password policy): at least 10 characters, not common, not containing the username. */
+export const MIN_PASSWORD_LENGTH = 10;
 
 function sameAsNew(group: AbstractControl): ValidationErrors | null {
   const n = group.get('newPassword')?.value;

@@ -17,6 +17,9 @@ const single: TagDetailDto = {
   size: 3_000_000,
   pushedAt: '2026-01-01T00:00:00Z',
   isIndex: false,
+  artifactType: null,
+  otherTags: ['latest'],
+  pullCommand: 'docker pull registry.example.com:5000/myteam/app:1.0.0',
   platforms: [],
   referrers: [{ digest: d('f'), mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/spdx+json', size: 700, annotations: {} }],
   image: {
@@ -66,6 +69,7 @@ describe('TagDetailPage', () => {
     expect(rows[0].textContent).toContain('2 MB');
     expect(rows[0].querySelector('[data-bytes]')?.getAttribute('data-bytes')).toBe('2000000');
     expect(el.textContent).toContain('2 layers, 3 MB compressed');
+    expect(el.textContent).toContain('Same image as');
   });
 
   it('switches platform of an index by loading that manifest', async () => {

@@ -74,6 +74,11 @@ export class TagDetailPage {
     });
   }
 
+  /** Entrypoint/cmd as one line, or a dash when unset. */
+  joinArgs(args: string[] | null | undefined): string {
+    return args?.length ? args.join(' ') : '–';
+  }
+
   load(): void {
     this.loading.set(true);
     this.error.set(null);

@@ -54,7 +54,7 @@ export class UsersPage implements OnInit {
   protected readonly roles: Role[] = ['user', 'admin'];
   protected readonly columns = ['username', 'role', 'enabled', 'created', 'actions'];
   protected readonly form = inject(FormBuilder).nonNullable.group({
-    username: ['', [Validators.required, Validators.pattern(/^[a-zA-Z0-9._-]+$/)]],
+    username: ['', [Validators.required, Validators.pattern(/^[a-z0-9][a-z0-9._-]{1,63}$/)]],
     password: ['', [Validators.required, Validators.minLength(MIN_PASSWORD_LENGTH)]],
     role: ['user' as Role, Validators.required],
   });

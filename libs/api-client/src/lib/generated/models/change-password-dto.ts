@@ -3,5 +3,9 @@
 
 export interface ChangePasswordDto {
   currentPassword: string;
+
+  /**
+   * At least 10 characters, not common, not containing the username
+   */
   newPassword: string;
 }

@@ -3,17 +3,39 @@
 
 import { GroupSizeDto } from '../models/group-size-dto';
 import { RecentPushDto } from '../models/recent-push-dto';
-import { SftpStatusDto } from '../models/sftp-status-dto';
+import { StorageStatusDto } from '../models/storage-status-dto';
 import { StorageUsageDto } from '../models/storage-usage-dto';
 import { UploadQueueDto } from '../models/upload-queue-dto';
 export interface DashboardDto {
+
+  /**
+   * When these numbers were computed (cached for a few seconds)
+   */
+  generatedAt: string;
   groups: number;
+
+  /**
+   * Images: tags across all repositories
+   */
   images: number;
   recentPushes: Array<RecentPushDto>;
   repositories: number;
-  sftp: SftpStatusDto;
+  sftp: StorageStatusDto;
   storagePerGroup: Array<GroupSizeDto>;
+
+  /**
+   * Hetzner Storage Box usage, when FTP_USAGE_ENABLED
+   */
   storageUsage?: StorageUsageDto;
+
+  /**
+   * Why the Storage Box usage could not be read
+   */
+  storageUsageError?: string;
+
+  /**
+   * Bytes of distinct blobs (a layer shared by repositories counts once)
+   */
   totalSize: number;
   uploads: UploadQueueDto;
 }

@@ -5,6 +5,14 @@ export interface GroupDto {
   createdAt: string;
   name: string;
   repositoryCount: number;
+
+  /**
+   * Tags in all its repositories
+   */
   tagCount: number;
+
+  /**
+   * Bytes of the distinct blobs of its repositories (a layer shared by two repositories counts once)
+   */
   totalSize: number;
 }

@@ -3,5 +3,9 @@
 
 export interface GroupSizeDto {
   group: string;
+
+  /**
+   * Deduplicated blob bytes
+   */
   size: number;
 }

@@ -3,6 +3,10 @@
 
 export interface LayerDto {
   digest: string;
-  mediaType: string;
+  mediaType: string | null;
+
+  /**
+   * Compressed bytes
+   */
   size: number;
 }

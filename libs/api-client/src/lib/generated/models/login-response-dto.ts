@@ -3,6 +3,11 @@
 
 import { UserDto } from '../models/user-dto';
 export interface LoginResponseDto {
+  expiresAt: string;
+
+  /**
+   * Bearer token: send as `Authorization: Bearer <token>`
+   */
   token: string;
   user: UserDto;
 }

@@ -5,11 +5,21 @@ import { HistoryDto } from '../models/history-dto';
 import { ImageConfigDto } from '../models/image-config-dto';
 import { LayerDto } from '../models/layer-dto';
 export interface ManifestDetailDto {
-  config?: ImageConfigDto;
-  configDigest?: string | null;
+  artifactType: string | null;
+
+  /**
+   * From the config blob; null for artifacts or unreadable configs
+   */
+  config: (ImageConfigDto & {
+}) | null;
+  configDigest: string | null;
   digest: string;
   history: Array<HistoryDto>;
   layers: Array<LayerDto>;
   mediaType: string;
+
+  /**
+   * Compressed bytes: config + layers
+   */
   size: number;
 }

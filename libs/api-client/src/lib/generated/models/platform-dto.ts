@@ -4,5 +4,5 @@
 export interface PlatformDto {
   architecture: string;
   os: string;
-  variant?: string | null;
+  variant: string | null;
 }

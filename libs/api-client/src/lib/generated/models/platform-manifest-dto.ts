@@ -4,7 +4,16 @@
 import { PlatformDto } from '../models/platform-dto';
 export interface PlatformManifestDto {
   digest: string;
-  mediaType: string;
-  platform: PlatformDto;
-  size: number;
+  mediaType: string | null;
+
+  /**
+   * Null when the index does not say
+   */
+  platform: (PlatformDto & {
+}) | null;
+
+  /**
+   * Compressed bytes of this platform’s image; null when not stored here
+   */
+  size: number | null;
 }

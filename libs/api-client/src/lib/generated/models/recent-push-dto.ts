@@ -5,6 +5,10 @@ export interface RecentPushDto {
   digest: string;
   pushedAt: string;
   repository: string;
+
+  /**
+   * Compressed bytes (summed over the platforms of an index)
+   */
   size: number;
   tag: string;
 }

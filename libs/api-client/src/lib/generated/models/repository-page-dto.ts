@@ -6,5 +6,9 @@ export interface RepositoryPageDto {
   items: Array<RepositoryDto>;
   page: number;
   pageSize: number;
+
+  /**
+   * Items matching the query, on all pages
+   */
   total: number;
 }

@@ -5,18 +5,49 @@ import { ManifestDetailDto } from '../models/manifest-detail-dto';
 import { PlatformManifestDto } from '../models/platform-manifest-dto';
 import { ReferrerDto } from '../models/referrer-dto';
 export interface TagDetailDto {
+  artifactType: string | null;
   digest: string;
 
   /**
-   * the image itself, or the first platform of an index
+   * The image itself, or the first stored platform of an index
    */
-  image: ManifestDetailDto;
+  image: (ManifestDetailDto & {
+}) | null;
+
+  /**
+   * A multi-platform index
+   */
   isIndex: boolean;
+
+  /**
+   * The manifest document as pushed
+   */
+  manifest?: {
+[key: string]: any;
+};
   mediaType: string;
+
+  /**
+   * Other tags pointing at the same manifest
+   */
+  otherTags: Array<string>;
+
+  /**
+   * The children of an index, or the image’s own platform
+   */
   platforms: Array<PlatformManifestDto>;
+  pullCommand: string;
   pushedAt: string;
+
+  /**
+   * Signatures, SBOMs, attestations whose subject is this manifest
+   */
   referrers: Array<ReferrerDto>;
   repository: string;
+
+  /**
+   * Compressed bytes; for an index, summed over its platforms
+   */
   size: number;
   tag: string;
 }

@@ -3,10 +3,15 @@
 
 import { PlatformDto } from '../models/platform-dto';
 export interface TagDto {
+  artifactType: string | null;
   digest: string;
-  mediaType: string;
+  mediaType: string | null;
   name: string;
   platforms: Array<PlatformDto>;
   pushedAt: string;
+
+  /**
+   * Compressed bytes; for an index, summed over its platforms
+   */
   size: number;
 }

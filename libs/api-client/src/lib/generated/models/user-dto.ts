@@ -3,9 +3,22 @@
 
 export interface UserDto {
   createdAt: string;
+
+  /**
+   * A disabled account cannot log in and its tokens are revoked
+   */
   disabled: boolean;
   id: number;
+  lastLoginAt: string | null;
+
+  /**
+   * Until the password is changed, only me, password and logout answer
+   */
   mustChangePassword: boolean;
+
+  /**
+   * `admin` manages users and deletes; `user` reads
+   */
   role: 'admin' | 'user';
   username: string;
 }

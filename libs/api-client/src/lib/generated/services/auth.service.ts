@@ -31,9 +31,9 @@ export class AuthService extends BaseService {
   static readonly LoginPath = '/api/auth/login';
 
   /**
-   * login.
+   * Log in.
    *
-   *
+   * Answers a bearer token. Rate-limited per account and per client address (429 with Retry-After).
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `login()` instead.
@@ -46,9 +46,9 @@ export class AuthService extends BaseService {
   }
 
   /**
-   * login.
+   * Log in.
    *
-   *
+   * Answers a bearer token. Rate-limited per account and per client address (429 with Retry-After).
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `login$Response()` instead.
@@ -66,9 +66,9 @@ export class AuthService extends BaseService {
   static readonly LogoutPath = '/api/auth/logout';
 
   /**
-   * logout.
+   * Log out.
    *
-   *
+   * Revokes every token of the account issued so far (all sessions).
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `logout()` instead.
@@ -81,9 +81,9 @@ export class AuthService extends BaseService {
   }
 
   /**
-   * logout.
+   * Log out.
    *
-   *
+   * Revokes every token of the account issued so far (all sessions).
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `logout$Response()` instead.
@@ -101,7 +101,7 @@ export class AuthService extends BaseService {
   static readonly MePath = '/api/auth/me';
 
   /**
-   * me.
+   * The logged-in account.
    *
    *
    *
@@ -116,7 +116,7 @@ export class AuthService extends BaseService {
   }
 
   /**
-   * me.
+   * The logged-in account.
    *
    *
    *
@@ -136,34 +136,34 @@ export class AuthService extends BaseService {
   static readonly ChangePasswordPath = '/api/auth/password';
 
   /**
-   * changePassword.
+   * Change your password.
    *
-   *
+   * Checks the current password and the strength rules, revokes every earlier token and answers a fresh one.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `changePassword()` instead.
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  changePassword$Response(params: ChangePassword$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+  changePassword$Response(params: ChangePassword$Params, context?: HttpContext): Observable<StrictHttpResponse<LoginResponseDto>> {
     const obs = changePassword(this.http, this.rootUrl, params, context);
     return obs;
   }
 
   /**
-   * changePassword.
+   * Change your password.
    *
-   *
+   * Checks the current password and the strength rules, revokes every earlier token and answers a fresh one.
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `changePassword$Response()` instead.
    *
    * This method sends `application/json` and handles request body of type `application/json`.
    */
-  changePassword(params: ChangePassword$Params, context?: HttpContext): Observable<void> {
+  changePassword(params: ChangePassword$Params, context?: HttpContext): Observable<LoginResponseDto> {
     const resp = this.changePassword$Response(params, context);
     return resp.pipe(
-      map((r: StrictHttpResponse<void>): void => r.body)
+      map((r: StrictHttpResponse<LoginResponseDto>): LoginResponseDto => r.body)
     );
   }
 

@@ -24,7 +24,7 @@ export class ConfigService extends BaseService {
   static readonly GetConfigPath = '/api/config';
 
   /**
-   * getConfig.
+   * What the console needs before login (no token needed).
    *
    *
    *
@@ -39,7 +39,7 @@ export class ConfigService extends BaseService {
   }
 
   /**
-   * getConfig.
+   * What the console needs before login (no token needed).
    *
    *
    *

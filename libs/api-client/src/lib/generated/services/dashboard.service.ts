@@ -24,9 +24,9 @@ export class DashboardService extends BaseService {
   static readonly GetDashboardPath = '/api/dashboard';
 
   /**
-   * getDashboard.
+   * Totals, recent pushes, upload queue, storage status.
    *
-   *
+   * Cached for 10 s; deletes through this API refresh it at once, pushes show within that time.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `getDashboard()` instead.
@@ -39,9 +39,9 @@ export class DashboardService extends BaseService {
   }
 
   /**
-   * getDashboard.
+   * Totals, recent pushes, upload queue, storage status.
    *
-   *
+   * Cached for 10 s; deletes through this API refresh it at once, pushes show within that time.
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `getDashboard$Response()` instead.

@@ -14,6 +14,8 @@ import { createGroup } from '../fn/groups/create-group';
 import { CreateGroup$Params } from '../fn/groups/create-group';
 import { deleteGroup } from '../fn/groups/delete-group';
 import { DeleteGroup$Params } from '../fn/groups/delete-group';
+import { getGroup } from '../fn/groups/get-group';
+import { GetGroup$Params } from '../fn/groups/get-group';
 import { GroupDto } from '../models/group-dto';
 import { listGroups } from '../fn/groups/list-groups';
 import { ListGroups$Params } from '../fn/groups/list-groups';
@@ -28,7 +30,7 @@ export class GroupsService extends BaseService {
   static readonly ListGroupsPath = '/api/groups';
 
   /**
-   * listGroups.
+   * List groups with repository count and size.
    *
    *
    *
@@ -43,7 +45,7 @@ export class GroupsService extends BaseService {
   }
 
   /**
-   * listGroups.
+   * List groups with repository count and size.
    *
    *
    *
@@ -63,9 +65,9 @@ export class GroupsService extends BaseService {
   static readonly CreateGroupPath = '/api/groups';
 
   /**
-   * createGroup.
+   * Create a group (admin).
    *
-   *
+   * Pushes into a group need it to exist (unless AUTO_CREATE_GROUPS).
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `createGroup()` instead.
@@ -78,9 +80,9 @@ export class GroupsService extends BaseService {
   }
 
   /**
-   * createGroup.
+   * Create a group (admin).
    *
-   *
+   * Pushes into a group need it to exist (unless AUTO_CREATE_GROUPS).
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `createGroup$Response()` instead.
@@ -94,13 +96,48 @@ export class GroupsService extends BaseService {
     );
   }
 
+  /** Path part for operation `getGroup()` */
+  static readonly GetGroupPath = '/api/groups/{group}';
+
+  /**
+   * One group.
+   *
+   *
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `getGroup()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  getGroup$Response(params: GetGroup$Params, context?: HttpContext): Observable<StrictHttpResponse<GroupDto>> {
+    const obs = getGroup(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * One group.
+   *
+   *
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `getGroup$Response()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  getGroup(params: GetGroup$Params, context?: HttpContext): Observable<GroupDto> {
+    const resp = this.getGroup$Response(params, context);
+    return resp.pipe(
+      map((r: StrictHttpResponse<GroupDto>): GroupDto => r.body)
+    );
+  }
+
   /** Path part for operation `deleteGroup()` */
   static readonly DeleteGroupPath = '/api/groups/{group}';
 
   /**
-   * deleteGroup.
+   * Delete a group (admin).
    *
-   *
+   * Refused (409) while it has repositories, unless force=true, which deletes them with their files on storage.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `deleteGroup()` instead.
@@ -113,9 +150,9 @@ export class GroupsService extends BaseService {
   }
 
   /**
-   * deleteGroup.
+   * Delete a group (admin).
    *
-   *
+   * Refused (409) while it has repositories, unless force=true, which deletes them with their files on storage.
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `deleteGroup$Response()` instead.

@@ -10,10 +10,17 @@ import { BaseService } from '../base-service';
 import { ApiConfiguration } from '../api-configuration';
 import { StrictHttpResponse } from '../strict-http-response';
 
+import { createRepository } from '../fn/repositories/create-repository';
+import { CreateRepository$Params } from '../fn/repositories/create-repository';
 import { deleteRepository } from '../fn/repositories/delete-repository';
 import { DeleteRepository$Params } from '../fn/repositories/delete-repository';
+import { getRepository } from '../fn/repositories/get-repository';
+import { GetRepository$Params } from '../fn/repositories/get-repository';
+import { listGroupRepositories } from '../fn/repositories/list-group-repositories';
+import { ListGroupRepositories$Params } from '../fn/repositories/list-group-repositories';
 import { listRepositories } from '../fn/repositories/list-repositories';
 import { ListRepositories$Params } from '../fn/repositories/list-repositories';
+import { RepositoryDto } from '../models/repository-dto';
 import { RepositoryPageDto } from '../models/repository-page-dto';
 
 @Injectable({ providedIn: 'root' })
@@ -22,11 +29,46 @@ export class RepositoriesService extends BaseService {
     super(config, http);
   }
 
+  /** Path part for operation `listGroupRepositories()` */
+  static readonly ListGroupRepositoriesPath = '/api/groups/{group}/repositories';
+
+  /**
+   * List the repositories of one group.
+   *
+   *
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `listGroupRepositories()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  listGroupRepositories$Response(params: ListGroupRepositories$Params, context?: HttpContext): Observable<StrictHttpResponse<RepositoryPageDto>> {
+    const obs = listGroupRepositories(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * List the repositories of one group.
+   *
+   *
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `listGroupRepositories$Response()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  listGroupRepositories(params: ListGroupRepositories$Params, context?: HttpContext): Observable<RepositoryPageDto> {
+    const resp = this.listGroupRepositories$Response(params, context);
+    return resp.pipe(
+      map((r: StrictHttpResponse<RepositoryPageDto>): RepositoryPageDto => r.body)
+    );
+  }
+
   /** Path part for operation `listRepositories()` */
   static readonly ListRepositoriesPath = '/api/repositories';
 
   /**
-   * listRepositories.
+   * List repositories: search, sort, pages.
    *
    *
    *
@@ -41,7 +83,7 @@ export class RepositoriesService extends BaseService {
   }
 
   /**
-   * listRepositories.
+   * List repositories: search, sort, pages.
    *
    *
    *
@@ -57,13 +99,83 @@ export class RepositoriesService extends BaseService {
     );
   }
 
+  /** Path part for operation `createRepository()` */
+  static readonly CreateRepositoryPath = '/api/repositories';
+
+  /**
+   * Create an empty repository in an existing group (admin).
+   *
+   *
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `createRepository()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  createRepository$Response(params: CreateRepository$Params, context?: HttpContext): Observable<StrictHttpResponse<RepositoryDto>> {
+    const obs = createRepository(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Create an empty repository in an existing group (admin).
+   *
+   *
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `createRepository$Response()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  createRepository(params: CreateRepository$Params, context?: HttpContext): Observable<RepositoryDto> {
+    const resp = this.createRepository$Response(params, context);
+    return resp.pipe(
+      map((r: StrictHttpResponse<RepositoryDto>): RepositoryDto => r.body)
+    );
+  }
+
+  /** Path part for operation `getRepository()` */
+  static readonly GetRepositoryPath = '/api/repositories/{group}/{repository}';
+
+  /**
+   * One repository.
+   *
+   *
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `getRepository()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  getRepository$Response(params: GetRepository$Params, context?: HttpContext): Observable<StrictHttpResponse<RepositoryDto>> {
+    const obs = getRepository(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * One repository.
+   *
+   *
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `getRepository$Response()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  getRepository(params: GetRepository$Params, context?: HttpContext): Observable<RepositoryDto> {
+    const resp = this.getRepository$Response(params, context);
+    return resp.pipe(
+      map((r: StrictHttpResponse<RepositoryDto>): RepositoryDto => r.body)
+    );
+  }
+
   /** Path part for operation `deleteRepository()` */
   static readonly DeleteRepositoryPath = '/api/repositories/{group}/{repository}';
 
   /**
-   * deleteRepository.
+   * Delete a repository with its files (admin).
    *
-   *
+   * Removes its blobs and manifests from storage (registry/<group>/<repository>/), then its tags and metadata.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `deleteRepository()` instead.
@@ -76,9 +188,9 @@ export class RepositoriesService extends BaseService {
   }
 
   /**
-   * deleteRepository.
+   * Delete a repository with its files (admin).
    *
-   *
+   * Removes its blobs and manifests from storage (registry/<group>/<repository>/), then its tags and metadata.
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `deleteRepository$Response()` instead.

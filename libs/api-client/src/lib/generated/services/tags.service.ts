@@ -28,11 +28,46 @@ export class TagsService extends BaseService {
     super(config, http);
   }
 
+  /** Path part for operation `getManifest()` */
+  static readonly GetManifestPath = '/api/repositories/{group}/{repository}/manifests/{digest}';
+
+  /**
+   * One image manifest by digest (e.g. a platform of an index).
+   *
+   *
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `getManifest()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  getManifest$Response(params: GetManifest$Params, context?: HttpContext): Observable<StrictHttpResponse<ManifestDetailDto>> {
+    const obs = getManifest(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * One image manifest by digest (e.g. a platform of an index).
+   *
+   *
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `getManifest$Response()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  getManifest(params: GetManifest$Params, context?: HttpContext): Observable<ManifestDetailDto> {
+    const resp = this.getManifest$Response(params, context);
+    return resp.pipe(
+      map((r: StrictHttpResponse<ManifestDetailDto>): ManifestDetailDto => r.body)
+    );
+  }
+
   /** Path part for operation `listTags()` */
   static readonly ListTagsPath = '/api/repositories/{group}/{repository}/tags';
 
   /**
-   * listTags.
+   * Tags of a repository: digest, media type, size, platforms, pushed at.
    *
    *
    *
@@ -47,7 +82,7 @@ export class TagsService extends BaseService {
   }
 
   /**
-   * listTags.
+   * Tags of a repository: digest, media type, size, platforms, pushed at.
    *
    *
    *
@@ -67,7 +102,7 @@ export class TagsService extends BaseService {
   static readonly GetTagPath = '/api/repositories/{group}/{repository}/tags/{tag}';
 
   /**
-   * getTag.
+   * Tag detail: platforms, layers, config, history, referrers, manifest.
    *
    *
    *
@@ -82,7 +117,7 @@ export class TagsService extends BaseService {
   }
 
   /**
-   * getTag.
+   * Tag detail: platforms, layers, config, history, referrers, manifest.
    *
    *
    *
@@ -102,9 +137,9 @@ export class TagsService extends BaseService {
   static readonly DeleteTagPath = '/api/repositories/{group}/{repository}/tags/{tag}';
 
   /**
-   * deleteTag.
+   * Delete a tag (admin).
    *
-   *
+   * Removes the tag from metadata and its tag file from storage: no longer listed nor pullable by tag. The manifest is deleted too unless another tag or an index of the repository points at it.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `deleteTag()` instead.
@@ -117,9 +152,9 @@ export class TagsService extends BaseService {
   }
 
   /**
-   * deleteTag.
+   * Delete a tag (admin).
    *
-   *
+   * Removes the tag from metadata and its tag file from storage: no longer listed nor pullable by tag. The manifest is deleted too unless another tag or an index of the repository points at it.
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `deleteTag$Response()` instead.
@@ -130,41 +165,6 @@ export class TagsService extends BaseService {
     const resp = this.deleteTag$Response(params, context);
     return resp.pipe(
       map((r: StrictHttpResponse<void>): void => r.body)
-    );
-  }
-
-  /** Path part for operation `getManifest()` */
-  static readonly GetManifestPath = '/api/repositories/{group}/{repository}/manifests/{digest}';
-
-  /**
-   * getManifest.
-   *
-   *
-   *
-   * This method provides access to the full `HttpResponse`, allowing access to response headers.
-   * To access only the response body, use `getManifest()` instead.
-   *
-   * This method doesn't expect any request body.
-   */
-  getManifest$Response(params: GetManifest$Params, context?: HttpContext): Observable<StrictHttpResponse<ManifestDetailDto>> {
-    const obs = getManifest(this.http, this.rootUrl, params, context);
-    return obs;
-  }
-
-  /**
-   * getManifest.
-   *
-   *
-   *
-   * This method provides access only to the response body.
-   * To access the full response (for headers, for example), `getManifest$Response()` instead.
-   *
-   * This method doesn't expect any request body.
-   */
-  getManifest(params: GetManifest$Params, context?: HttpContext): Observable<ManifestDetailDto> {
-    const resp = this.getManifest$Response(params, context);
-    return resp.pipe(
-      map((r: StrictHttpResponse<ManifestDetailDto>): ManifestDetailDto => r.body)
     );
   }
 

@@ -10,11 +10,14 @@ import { BaseService } from '../base-service';
 import { ApiConfiguration } from '../api-configuration';
 import { StrictHttpResponse } from '../strict-http-response';
 
+import { discardUpload } from '../fn/uploads/discard-upload';
+import { DiscardUpload$Params } from '../fn/uploads/discard-upload';
 import { listUploads } from '../fn/uploads/list-uploads';
 import { ListUploads$Params } from '../fn/uploads/list-uploads';
-import { retryUpload } from '../fn/uploads/retry-upload';
-import { RetryUpload$Params } from '../fn/uploads/retry-upload';
+import { uploadEvents } from '../fn/uploads/upload-events';
+import { UploadEvents$Params } from '../fn/uploads/upload-events';
 import { UploadJobDto } from '../models/upload-job-dto';
+import { UploadSnapshotDto } from '../models/upload-snapshot-dto';
 
 @Injectable({ providedIn: 'root' })
 export class UploadsService extends BaseService {
@@ -26,9 +29,9 @@ export class UploadsService extends BaseService {
   static readonly ListUploadsPath = '/api/uploads';
 
   /**
-   * listUploads.
+   * Blob uploads in progress.
    *
-   *
+   * The registry’s open upload sessions with the bytes received so far. Blobs reach storage inside the client’s final PUT, so there are no failed background jobs to retry: a client whose upload failed was told so and retries.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `listUploads()` instead.
@@ -41,9 +44,9 @@ export class UploadsService extends BaseService {
   }
 
   /**
-   * listUploads.
+   * Blob uploads in progress.
    *
-   *
+   * The registry’s open upload sessions with the bytes received so far. Blobs reach storage inside the client’s final PUT, so there are no failed background jobs to retry: a client whose upload failed was told so and retries.
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `listUploads$Response()` instead.
@@ -57,36 +60,71 @@ export class UploadsService extends BaseService {
     );
   }
 
-  /** Path part for operation `retryUpload()` */
-  static readonly RetryUploadPath = '/api/uploads/{id}/retry';
+  /** Path part for operation `uploadEvents()` */
+  static readonly UploadEventsPath = '/api/uploads/events';
 
   /**
-   * retryUpload.
+   * Live upload progress (Server-Sent Events).
    *
-   *
+   * A `snapshot` event (UploadSnapshotDto as JSON) now and whenever it changes (checked every 2 s). EventSource cannot send headers, so the token may be given as ?access_token=.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
-   * To access only the response body, use `retryUpload()` instead.
+   * To access only the response body, use `uploadEvents()` instead.
    *
    * This method doesn't expect any request body.
    */
-  retryUpload$Response(params: RetryUpload$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
-    const obs = retryUpload(this.http, this.rootUrl, params, context);
+  uploadEvents$Response(params?: UploadEvents$Params, context?: HttpContext): Observable<StrictHttpResponse<UploadSnapshotDto>> {
+    const obs = uploadEvents(this.http, this.rootUrl, params, context);
     return obs;
   }
 
   /**
-   * retryUpload.
+   * Live upload progress (Server-Sent Events).
+   *
+   * A `snapshot` event (UploadSnapshotDto as JSON) now and whenever it changes (checked every 2 s). EventSource cannot send headers, so the token may be given as ?access_token=.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `uploadEvents$Response()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  uploadEvents(params?: UploadEvents$Params, context?: HttpContext): Observable<UploadSnapshotDto> {
+    const resp = this.uploadEvents$Response(params, context);
+    return resp.pipe(
+      map((r: StrictHttpResponse<UploadSnapshotDto>): UploadSnapshotDto => r.body)
+    );
+  }
+
+  /** Path part for operation `discardUpload()` */
+  static readonly DiscardUploadPath = '/api/uploads/{id}';
+
+  /**
+   * Discard an abandoned upload and its buffered bytes (admin).
+   *
+   *
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `discardUpload()` instead.
+   *
+   * This method doesn't expect any request body.
+   */
+  discardUpload$Response(params: DiscardUpload$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
+    const obs = discardUpload(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Discard an abandoned upload and its buffered bytes (admin).
    *
    *
    *
    * This method provides access only to the response body.
-   * To access the full response (for headers, for example), `retryUpload$Response()` instead.
+   * To access the full response (for headers, for example), `discardUpload$Response()` instead.
    *
    * This method doesn't expect any request body.
    */
-  retryUpload(params: RetryUpload$Params, context?: HttpContext): Observable<void> {
-    const resp = this.retryUpload$Response(params, context);
+  discardUpload(params: DiscardUpload$Params, context?: HttpContext): Observable<void> {
+    const resp = this.discardUpload$Response(params, context);
     return resp.pipe(
       map((r: StrictHttpResponse<void>): void => r.body)
     );

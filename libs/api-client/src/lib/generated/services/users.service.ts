@@ -32,7 +32,7 @@ export class UsersService extends BaseService {
   static readonly ListUsersPath = '/api/users';
 
   /**
-   * listUsers.
+   * List accounts (admin).
    *
    *
    *
@@ -47,7 +47,7 @@ export class UsersService extends BaseService {
   }
 
   /**
-   * listUsers.
+   * List accounts (admin).
    *
    *
    *
@@ -67,7 +67,7 @@ export class UsersService extends BaseService {
   static readonly CreateUserPath = '/api/users';
 
   /**
-   * createUser.
+   * Create an account (admin).
    *
    *
    *
@@ -82,7 +82,7 @@ export class UsersService extends BaseService {
   }
 
   /**
-   * createUser.
+   * Create an account (admin).
    *
    *
    *
@@ -102,7 +102,7 @@ export class UsersService extends BaseService {
   static readonly DeleteUserPath = '/api/users/{id}';
 
   /**
-   * deleteUser.
+   * Delete an account (admin).
    *
    *
    *
@@ -117,7 +117,7 @@ export class UsersService extends BaseService {
   }
 
   /**
-   * deleteUser.
+   * Delete an account (admin).
    *
    *
    *
@@ -137,9 +137,9 @@ export class UsersService extends BaseService {
   static readonly UpdateUserPath = '/api/users/{id}';
 
   /**
-   * updateUser.
+   * Change role or disable (admin).
    *
-   *
+   * A role change or disabling revokes the account’s tokens.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `updateUser()` instead.
@@ -152,9 +152,9 @@ export class UsersService extends BaseService {
   }
 
   /**
-   * updateUser.
+   * Change role or disable (admin).
    *
-   *
+   * A role change or disabling revokes the account’s tokens.
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `updateUser$Response()` instead.
@@ -172,9 +172,9 @@ export class UsersService extends BaseService {
   static readonly ResetPasswordPath = '/api/users/{id}/password';
 
   /**
-   * resetPassword.
+   * Set a new password (admin).
    *
-   *
+   * Revokes the account’s tokens; by default the user must change it at next login.
    *
    * This method provides access to the full `HttpResponse`, allowing access to response headers.
    * To access only the response body, use `resetPassword()` instead.
@@ -187,9 +187,9 @@ export class UsersService extends BaseService {
   }
 
   /**
-   * resetPassword.
+   * Set a new password (admin).
    *
-   *
+   * Revokes the account’s tokens; by default the user must change it at next login.
    *
    * This method provides access only to the response body.
    * To access the full response (for headers, for example), `resetPassword$Response()` instead.

@@ -10,6 +10,10 @@ import { RequestBuilder } from '../../request-builder';
 
 export interface DeleteGroup$Params {
   group: string;
+
+/**
+ * Also delete its repositories, their tags and their files on storage
+ */
   force?: boolean;
 }
 

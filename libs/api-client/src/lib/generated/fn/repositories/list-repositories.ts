@@ -10,23 +10,39 @@ import { RequestBuilder } from '../../request-builder';
 import { RepositoryPageDto } from '../../models/repository-page-dto';
 
 export interface ListRepositories$Params {
-  group?: string;
-  search?: string;
-  sort?: 'name' | 'size' | 'tags' | 'updated';
-  order?: 'asc' | 'desc';
+
+/**
+ * 1-based page number
+ */
   page?: number;
   pageSize?: number;
+
+/**
+ * Case-insensitive substring of the repository name
+ */
+  search?: string;
+
+/**
+ * `updated` is the last push
+ */
+  sort?: 'name' | 'size' | 'tags' | 'updated';
+  order?: 'asc' | 'desc';
+
+/**
+ * Only this group
+ */
+  group?: string;
 }
 
 export function listRepositories(http: HttpClient, rootUrl: string, params?: ListRepositories$Params, context?: HttpContext): Observable<StrictHttpResponse<RepositoryPageDto>> {
   const rb = new RequestBuilder(rootUrl, listRepositories.PATH, 'get');
   if (params) {
-    rb.query('group', params.group, {});
+    rb.query('page', params.page, {});
+    rb.query('pageSize', params.pageSize, {});
     rb.query('search', params.search, {});
     rb.query('sort', params.sort, {});
     rb.query('order', params.order, {});
-    rb.query('page', params.page, {});
-    rb.query('pageSize', params.pageSize, {});
+    rb.query('group', params.group, {});
   }
 
   return http.request(

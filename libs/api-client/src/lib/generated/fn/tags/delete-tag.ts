@@ -10,6 +10,10 @@ import { RequestBuilder } from '../../request-builder';
 
 export interface DeleteTag$Params {
   group: string;
+
+/**
+ * The name inside the group; URL-encode "/" (%2F) when nested
+ */
   repository: string;
   tag: string;
 }

@@ -11,6 +11,10 @@ import { ManifestDetailDto } from '../../models/manifest-detail-dto';
 
 export interface GetManifest$Params {
   group: string;
+
+/**
+ * The name inside the group; URL-encode "/" (%2F) when nested
+ */
   repository: string;
   digest: string;
 }

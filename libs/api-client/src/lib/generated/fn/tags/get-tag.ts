@@ -11,6 +11,10 @@ import { TagDetailDto } from '../../models/tag-detail-dto';
 
 export interface GetTag$Params {
   group: string;
+
+/**
+ * The name inside the group; URL-encode "/" (%2F) when nested
+ */
   repository: string;
   tag: string;
 }

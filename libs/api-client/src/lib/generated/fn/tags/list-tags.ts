@@ -11,6 +11,10 @@ import { TagDto } from '../../models/tag-dto';
 
 export interface ListTags$Params {
   group: string;
+
+/**
+ * The name inside the group; URL-encode "/" (%2F) when nested
+ */
   repository: string;
 }
 

@@ -7,25 +7,24 @@ import { filter, map } from 'rxjs/operators';
 import { StrictHttpResponse } from '../../strict-http-response';
 import { RequestBuilder } from '../../request-builder';
 
+import { HealthDto } from '../../models/health-dto';
 
-export interface RetryUpload$Params {
-  id: string;
+export interface Health$Params {
 }
 
-export function retryUpload(http: HttpClient, rootUrl: string, params: RetryUpload$Params, context?: HttpContext): Observable<StrictHttpResponse<void>> {
-  const rb = new RequestBuilder(rootUrl, retryUpload.PATH, 'post');
+export function health(http: HttpClient, rootUrl: string, params?: Health$Params, context?: HttpContext): Observable<StrictHttpResponse<HealthDto>> {
+  const rb = new RequestBuilder(rootUrl, health.PATH, 'get');
   if (params) {
-    rb.path('id', params.id, {});
   }
 
   return http.request(
-    rb.build({ responseType: 'text', accept: '*/*', context })
+    rb.build({ responseType: 'json', accept: 'application/json', context })
   ).pipe(
     filter((r: any): r is HttpResponse<any> => r instanceof HttpResponse),
     map((r: HttpResponse<any>) => {
-      return (r as HttpResponse<any>).clone({ body: undefined }) as StrictHttpResponse<void>;
+      return r as StrictHttpResponse<HealthDto>;
     })
   );
 }
 
-retryUpload.PATH = '/api/uploads/{id}/retry';
+health.PATH = '/api/health';
