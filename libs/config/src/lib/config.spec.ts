@@ -100,4 +100,37 @@ describe('loadConfig', () => {
       expect(config.admin.hetzner).toEqual({ apiUrl: 'http://127.0.0.1:9/v1', token: 't', boxId: 42 });
     });
   });
+  describe('garbage collection settings', () => {
+    it('has a schedule only when GC_CRON is set, an hour of grace and a day for idle uploads by default', () => {
+      expect(loadConfig({}).gc).toEqual({
+        cron: undefined,
+        gracePeriodMs: 3_600_000,
+        deleteUntagged: false,
+        uploadMaxIdleMs: 86_400_000,
+        dryRun: false,
+        retention: true,
+      });
+      const gc = loadConfig({
+        GC_CRON: '30 3 * * *',
+        GC_GRACE_MINUTES: '5',
+        GC_DELETE_UNTAGGED: 'true',
+        GC_PURGE_UPLOADS_HOURS: '0',
+        GC_DRY_RUN: 'yes',
+        GC_RETENTION: 'false',
+      }).gc;
+      expect(gc).toEqual({ cron: '30 3 * * *', gracePeriodMs: 300_000, deleteUntagged: true, uploadMaxIdleMs: undefined, dryRun: true, retention: false });
+    });
+
+    it('refuses a GC_CRON that is not a cron expression, with the others', () => {
+      let error: unknown;
+      try {
+        loadConfig({ GC_CRON: 'every night', GC_GRACE_MINUTES: '-1' });
+      } catch (caught) {
+        error = caught;
+      }
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/GC_CRON: not a cron expression/);
+      expect(problems).toContain('GC_GRACE_MINUTES');
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 const booleanFlag = z
@@ -59,7 +60,29 @@ export const environmentSchema = z
     HCLOUD_TOKEN: z.string().optional(),
     HETZNER_BOX_ID: z.string().regex(/^\d+$/, 'must be the numeric Storage Box id').optional(),
     HETZNER_API_URL: z.string().url().default('https://api.hetzner.com/v1'),
+    GC_CRON: z
+      .string()
+      .optional()
+      .refine((value) => !value || cronProblem(value) === null, (value) => ({ message: cronProblem(value ?? '') ?? 'invalid' })),
+    GC_GRACE_MINUTES: z.coerce.number().int().min(0).default(60),
+    GC_DELETE_UNTAGGED: booleanFlag,
+    GC_PURGE_UPLOADS_HOURS: z.coerce.number().min(0).default(24),
+    GC_DRY_RUN: booleanFlag,
+    GC_RETENTION: z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+      .default('true')
+      .transform((value) => value === 'true' || value === '1' || value === 'yes' || value === ''),
   });
+
+/** Why a GC_CRON expression is refused (croner's message), or null when it parses. */
+function cronProblem(expression: string): string | null {
+  try {
+    new Cron(expression, { paused: true }).stop();
+    return null;
+  } catch (error) {
+    return `not a cron expression (${(error as Error).message}); e.g. "0 3 * * *" for 03:00 every day`;
+  }
+}
 
 /** Rules across variables, checked on the raw values so they are reported with the type errors. */
 function crossVariableProblems(source: NodeJS.ProcessEnv): string[] {
@@ -127,6 +150,21 @@ export interface RefityConfig {
   localStorageDir: string;
   sftp?: SftpSettings;
   admin: AdminSettings;
+  gc: GcSettings;
+}
+
+/** Scheduled garbage collection (registry app) and the defaults of on-demand runs. */
+export interface GcSettings {
+  /** Cron expression (5 or 6 fields, croner syntax); unset = no schedule. */
+  cron?: string;
+  /** Nothing younger than this is deleted (pushes in flight may still reference it). */
+  gracePeriodMs: number;
+  deleteUntagged: boolean;
+  /** Upload sessions idle longer than this are purged; undefined = never. */
+  uploadMaxIdleMs?: number;
+  dryRun: boolean;
+  /** Apply retention policies before sweeping. */
+  retention: boolean;
 }
 
 const DURATION_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -196,6 +234,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RefityConfi
         env.FTP_USAGE_ENABLED && env.HCLOUD_TOKEN && env.HETZNER_BOX_ID
           ? { apiUrl: env.HETZNER_API_URL.replace(/\/+$/, ''), token: env.HCLOUD_TOKEN, boxId: Number(env.HETZNER_BOX_ID) }
           : undefined,
+    },
+    gc: {
+      cron: env.GC_CRON || undefined,
+      gracePeriodMs: env.GC_GRACE_MINUTES * 60_000,
+      deleteUntagged: env.GC_DELETE_UNTAGGED,
+      uploadMaxIdleMs: env.GC_PURGE_UPLOADS_HOURS > 0 ? env.GC_PURGE_UPLOADS_HOURS * 3_600_000 : undefined,
+      dryRun: env.GC_DRY_RUN,
+      retention: env.GC_RETENTION,
     },
   };
 }
