@@ -3,3 +3,4 @@ export * from './lib/data-source';
 export * from './lib/metadata-store';
 export * from './lib/user-store';
 export * from './lib/catalog-queries';
+export * from './lib/retention-store';

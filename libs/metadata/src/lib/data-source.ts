@@ -2,8 +2,9 @@ import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities/entities';
 import { InitialSchema1764057600000 } from './migrations/1764057600000-initial-schema';
 import { Users1764144000000 } from './migrations/1764144000000-users';
+import { RetentionPolicies1764403200000 } from './migrations/1764403200000-retention-policies';
 
-export const MIGRATIONS = [InitialSchema1764057600000, Users1764144000000];
+export const MIGRATIONS = [InitialSchema1764057600000, Users1764144000000, RetentionPolicies1764403200000];
 
 export type DatabaseSettings = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 

@@ -233,6 +233,37 @@ export class UserEntity {
   updatedAt: Date;
 }
 
+/**
+ * Which tags garbage collection keeps in a group (`target` = `team`) or one repository
+ * (`target` = `team/app`, which wins over its group's policy). A tag survives when it matches a
+ * protected pattern, is among the `keepLast` most recently pushed, or was pushed within
+ * `keepDays` days; every other tag is deleted by a retention run.
+ */
+@Entity('retention_policies')
+export class RetentionPolicyEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 255, unique: true })
+  target: string;
+
+  @Column({ type: 'integer', nullable: true })
+  keepLast: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  keepDays: number | null;
+
+  /** Tag globs (`latest`, `v*`) as a JSON array of strings. */
+  @Column({ type: 'text', default: '[]' })
+  protectedTags: string;
+
+  @CreateDateColumn()
+  createdAt: Date;
+
+  @UpdateDateColumn()
+  updatedAt: Date;
+}
+
 export const ENTITIES = [
   GroupEntity,
   RepositoryEntity,
@@ -242,4 +273,5 @@ export const ENTITIES = [
   TagEntity,
   UploadSessionEntity,
   UserEntity,
+  RetentionPolicyEntity,
 ];
