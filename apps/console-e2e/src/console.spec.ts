@@ -241,6 +241,7 @@ describe('console in chromium against the real admin API and registry', () => {
     const row = page.locator('tr[data-user=dev]');
     await row.waitFor();
     expect(await row.textContent()).toContain('user');
+    expect(await page.locator('form.create mat-error').count()).toBe(0); // the form is clean again
     await shot('users');
 
     await page.getByRole('button', { name: 'Log out' }).click();
@@ -259,5 +260,23 @@ describe('console in chromium against the real admin API and registry', () => {
     await page.waitForURL('**/profile');
     await page.getByText('Logged in as').waitFor();
     await shot('profile');
+  });
+
+  it('follows the dark colour scheme and fits a phone screen', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/dashboard');
+    await page.locator('[data-testid=stat-images] .value').waitFor();
+    const [r, g, b] = ((await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).match(/\d+/g) ?? []).map(Number);
+    expect(r + g + b).toBeLessThan(150); // a dark surface
+    const menu = page.getByRole('button', { name: 'Open the navigation' });
+    await menu.waitFor(); // the side navigation became a drawer
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await shot('dashboard-dark-phone');
+    await menu.click();
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.waitForURL('**/groups');
+    await page.locator('tr[data-group=myteam]').waitFor();
+    await shot('groups-dark-phone');
   });
 });

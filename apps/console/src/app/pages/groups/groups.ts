@@ -1,5 +1,5 @@
-import { ChangeDetectionStrategy, Component, computed, inject, OnInit, signal } from '@angular/core';
-import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
+import { ChangeDetectionStrategy, Component, computed, inject, OnInit, signal, viewChild } from '@angular/core';
+import { FormControl, FormGroup, FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -42,6 +42,8 @@ export class GroupsPage implements OnInit {
   protected readonly form = new FormGroup({ name: this.name });
   protected readonly pushExample = computed(() => pushCommand(this.config.registryUrl(), '<group>/app', '1.0.0'));
 
+  private readonly formDir = viewChild(FormGroupDirective);
+
   ngOnInit(): void {
     this.load();
   }
@@ -72,7 +74,7 @@ export class GroupsPage implements OnInit {
     this.api.createGroup({ body: { name } }).subscribe({
       next: () => {
         this.creating.set(false);
-        this.name.reset();
+        this.formDir()?.resetForm({ name: '' });
         this.snack.open(`Group ${name} created`, 'OK', { duration: 4000 });
         this.load();
       },

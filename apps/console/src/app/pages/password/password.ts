@@ -1,5 +1,5 @@
-import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { AbstractControl, FormBuilder, ReactiveFormsModule, ValidationErrors, Validators } from '@angular/forms';
+import { ChangeDetectionStrategy, Component, computed, inject, signal, viewChild } from '@angular/core';
+import { AbstractControl, FormBuilder, FormGroupDirective, ReactiveFormsModule, ValidationErrors, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -49,6 +49,8 @@ export class PasswordPage {
     { validators: sameAsNew },
   );
 
+  private readonly formDir = viewChild(FormGroupDirective);
+
   submit(): void {
     if (this.form.invalid || this.busy()) {
       this.form.markAllAsTouched();
@@ -60,7 +62,7 @@ export class PasswordPage {
     this.session.changePassword(currentPassword, newPassword).subscribe({
       next: () => {
         this.busy.set(false);
-        this.form.reset();
+        this.formDir()?.resetForm();
         this.snack.open('Password changed', 'OK', { duration: 4000 });
         if (this.forced()) {
           this.forced.set(false);

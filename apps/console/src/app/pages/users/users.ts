@@ -1,5 +1,5 @@
-import { ChangeDetectionStrategy, Component, inject, OnInit, signal } from '@angular/core';
-import { FormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { ChangeDetectionStrategy, Component, inject, OnInit, signal, viewChild } from '@angular/core';
+import { FormBuilder, FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -59,6 +59,9 @@ export class UsersPage implements OnInit {
     role: ['user' as Role, Validators.required],
   });
 
+  /** resetForm() (not just reset()) clears the submitted state, so no red errors after a success. */
+  private readonly formDir = viewChild(FormGroupDirective);
+
   ngOnInit(): void {
     this.load();
   }
@@ -89,7 +92,7 @@ export class UsersPage implements OnInit {
     this.api.createUser({ body }).subscribe({
       next: () => {
         this.creating.set(false);
-        this.form.reset({ username: '', password: '', role: 'user' });
+        this.formDir()?.resetForm({ username: '', password: '', role: 'user' });
         this.snack.open(`User ${body.username} created`, 'OK', { duration: 4000 });
         this.load();
       },
