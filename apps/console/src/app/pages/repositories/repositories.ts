@@ -52,11 +52,14 @@ export class RepositoriesPage implements OnInit {
   private readonly query$ = toObservable(this.query);
 
   ngOnInit(): void {
+    // The first load is immediate; typing is debounced; a new search starts again at page 1.
     const search$ = this.search.valueChanges.pipe(
-      startWith(this.search.value),
       debounceTime(250),
+      startWith(this.search.value),
       distinctUntilChanged(),
-      tap(() => this.page.update((p) => ({ ...p, index: 0 }))),
+      tap(() => {
+        if (this.page().index !== 0) this.page.update((p) => ({ ...p, index: 0 }));
+      }),
     );
     combineLatest([this.query$, search$, this.reload$.pipe(startWith(undefined))])
       .pipe(
