@@ -8,3 +8,7 @@ export * from './lib/image-inspector';
 export * from './lib/registry-admin.service';
 export * from './lib/garbage-collector';
 export * from './lib/reindexer';
+export * from './lib/retention';
+export * from './lib/maintenance';
+export * from './lib/verifier';
+export * from './lib/static-nginx';

@@ -16,6 +16,11 @@ export interface GarbageCollectionOptions {
   group?: string;
   /** Called after each repository. */
   onProgress?: (done: number, total: number, repository: string) => void;
+  /**
+   * Dry runs only: manifests (by repository name) to treat as already gone, e.g. those a retention
+   * dry run would delete, so the report shows the blobs the real run would reclaim.
+   */
+  assumeDeleted?: Map<string, Set<string>>;
 }
 
 export interface GarbageCollectionReport {
@@ -54,7 +59,8 @@ export class GarbageCollector {
     report.repositories = repositories.length;
 
     for (const [index, repository] of repositories.entries()) {
-      const manifests = await this.metadata.manifestsOf(repository.id);
+      const assumedGone = dryRun ? options.assumeDeleted?.get(repository.name) : undefined;
+      const manifests = (await this.metadata.manifestsOf(repository.id)).filter((manifest) => !assumedGone?.has(manifest.digest));
       const references = await this.metadata.referencesOf(manifests.map((manifest) => manifest.id));
       const byId = new Map(manifests.map((manifest) => [manifest.id, manifest]));
 
