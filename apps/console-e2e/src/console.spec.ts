@@ -277,6 +277,9 @@ describe('console in chromium against the real admin API and registry', () => {
     await page.getByRole('link', { name: 'Groups' }).click();
     await page.waitForURL('**/groups');
     await page.locator('tr[data-group=myteam]').waitFor();
+    // Creating and deleting are admin-only: a user is not offered them.
+    expect(await page.getByRole('button', { name: 'Create group' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Delete group myteam' }).count()).toBe(0);
     await shot('groups-dark-phone');
   });
 });

@@ -6,13 +6,18 @@ import { provideRouter } from '@angular/router';
 import { GroupDto, provideApiConfiguration } from '@refity/api-client';
 import { of } from 'rxjs';
 import { authInterceptor } from '../../core/auth.interceptor';
+import { SESSION_KEY } from '../../core/auth-session';
 import { provideIcons } from '../../shared/icons';
 import { GroupsPage } from './groups';
 
 const group = (name: string, repositoryCount: number, totalSize: number): GroupDto =>
   ({ name, repositoryCount, totalSize, tagCount: repositoryCount, createdAt: '2026-01-01T00:00:00Z' }) as GroupDto;
 
-async function render() {
+async function render(role: 'admin' | 'user' = 'admin') {
+  sessionStorage.setItem(
+    SESSION_KEY,
+    JSON.stringify({ token: 't', user: { id: 1, username: role, role, disabled: false, mustChangePassword: false, createdAt: '', lastLoginAt: null } }),
+  );
   TestBed.configureTestingModule({
     imports: [GroupsPage],
     providers: [provideRouter([]), provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), provideApiConfiguration(''), provideIcons()],
@@ -41,6 +46,15 @@ describe('GroupsPage', () => {
     expect(rows[0].textContent).toContain('27.1 MB');
     expect(rows[0].textContent).toContain('2');
     expect(rows[0].querySelector('a')?.getAttribute('href')).toBe('/groups/myteam');
+  });
+
+  it('shows no create form nor delete buttons to a user (admin-only in the API)', async () => {
+    const { fixture, ctrl, el } = await render('user');
+    ctrl.expectOne('/api/groups').flush([group('myteam', 1, 10)]);
+    await settle(fixture);
+    expect(el.querySelector('form.create')).toBeNull();
+    expect(el.querySelector('button[aria-label="Delete group myteam"]')).toBeNull();
+    expect(el.querySelector('tr[data-group=myteam]')).not.toBeNull();
   });
 
   it('says what to do next when there is no group', async () => {

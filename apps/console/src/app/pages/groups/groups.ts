@@ -10,6 +10,7 @@ import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
 import { GroupDto, GroupsService } from '@refity/api-client';
 import { filter, switchMap } from 'rxjs';
+import { AuthSession } from '../../core/auth-session';
 import { ConsoleConfig } from '../../core/console-config';
 import { errorMessage } from '../../core/errors';
 import { confirmAction } from '../../shared/confirm-dialog';
@@ -27,6 +28,8 @@ export const GROUP_NAME_PATTERN = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class GroupsPage implements OnInit {
+  /** Creating and deleting are admin-only in the admin API: the buttons are shown to admins only. */
+  protected readonly session = inject(AuthSession);
   private readonly api = inject(GroupsService);
   private readonly dialog = inject(MatDialog);
   private readonly snack = inject(MatSnackBar);

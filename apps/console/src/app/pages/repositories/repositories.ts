@@ -13,6 +13,7 @@ import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
 import { RepositoriesService, RepositoryDto } from '@refity/api-client';
 import { catchError, combineLatest, debounceTime, distinctUntilChanged, EMPTY, filter, startWith, Subject, switchMap, tap } from 'rxjs';
+import { AuthSession } from '../../core/auth-session';
 import { ConsoleConfig } from '../../core/console-config';
 import { errorMessage } from '../../core/errors';
 import { confirmAction } from '../../shared/confirm-dialog';
@@ -30,6 +31,8 @@ const COLUMN_TO_SORT: Record<string, SortKey> = { name: 'name', size: 'size', ta
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class RepositoriesPage implements OnInit {
+  /** Creating and deleting are admin-only in the admin API: the buttons are shown to admins only. */
+  protected readonly session = inject(AuthSession);
   readonly group = input.required<string>();
   private readonly api = inject(RepositoriesService);
   private readonly dialog = inject(MatDialog);

@@ -11,6 +11,7 @@ import { MatTabsModule } from '@angular/material/tabs';
 import { Router, RouterLink } from '@angular/router';
 import { ManifestDetailDto, TagDetailDto, TagsService } from '@refity/api-client';
 import { filter, Subscription, switchMap } from 'rxjs';
+import { AuthSession } from '../../core/auth-session';
 import { ConsoleConfig } from '../../core/console-config';
 import { errorMessage } from '../../core/errors';
 import { confirmAction } from '../../shared/confirm-dialog';
@@ -38,6 +39,8 @@ import { PageState } from '../../shared/page-state';
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class TagDetailPage {
+  /** Creating and deleting are admin-only in the admin API: the buttons are shown to admins only. */
+  protected readonly session = inject(AuthSession);
   readonly group = input.required<string>();
   readonly repository = input.required<string>();
   readonly tag = input.required<string>();

@@ -8,6 +8,7 @@ import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
 import { TagDto, TagsService } from '@refity/api-client';
 import { filter, Subscription, switchMap } from 'rxjs';
+import { AuthSession } from '../../core/auth-session';
 import { ConsoleConfig } from '../../core/console-config';
 import { errorMessage } from '../../core/errors';
 import { confirmAction } from '../../shared/confirm-dialog';
@@ -24,6 +25,8 @@ import { PageState } from '../../shared/page-state';
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class TagsPage {
+  /** Creating and deleting are admin-only in the admin API: the buttons are shown to admins only. */
+  protected readonly session = inject(AuthSession);
   readonly group = input.required<string>();
   readonly repository = input.required<string>();
   private readonly api = inject(TagsService);
