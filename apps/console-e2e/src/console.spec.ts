@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launch, requireChromium } from './support/browser';
-import { WrittenImage, writeImage } from './support/oci-image';
+import { WrittenImage, WrittenIndex, writeImage, writeIndex } from './support/oci-image';
 import { freePort, removeDir, requireBinary, run, Service, startNode, tempDir, workspaceRoot } from './support/processes';
 
 const ADMIN_PASSWORD = 'Console-e2e-Passw0rd!';
@@ -45,6 +45,7 @@ describe('console in chromium against the real admin API and registry', () => {
   let page: Page;
   let skopeo = '';
   const images: Record<string, WrittenImage> = {};
+  let multi: WrittenIndex;
 
   const shot = async (name: string) => {
     await page.waitForTimeout(300); // let Material's ripples and progress bars settle
@@ -108,6 +109,10 @@ describe('console in chromium against the real admin API and registry', () => {
     consoleUrl = admin.url;
     images['1.0.0'] = await writeImage(join(runDir, 'img-1'), '1.0.0', [40_000, 120_000]);
     images['2.0.0'] = await writeImage(join(runDir, 'img-2'), '2.0.0', [60_000]);
+    multi = await writeIndex(join(runDir, 'img-multi'), 'v1', [
+      { platform: { os: 'linux', architecture: 'amd64' }, layerSizes: [30_000, 20_000, 10_000] },
+      { platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, layerSizes: [25_000] },
+    ]);
     context = await launch(join(runDir, 'chromium-profile'), consoleUrl);
     page = await context.newPage();
   });
@@ -132,7 +137,7 @@ describe('console in chromium against the real admin API and registry', () => {
     await page.locator('[data-testid=stat-images]').waitFor();
   });
 
-  it('creates a group in the console, then skopeo pushes two tags into it', async () => {
+  it('creates a group in the console, then skopeo pushes two tags and a multi-platform index into it', async () => {
     await page.getByRole('link', { name: 'Groups' }).click();
     await page.waitForURL('**/groups');
     await page.getByText('No groups yet').waitFor();
@@ -142,6 +147,7 @@ describe('console in chromium against the real admin API and registry', () => {
     await shot('groups');
     await push(images['1.0.0'], 'myteam/app:1.0.0');
     await push(images['2.0.0'], 'myteam/app:2.0.0');
+    await run(skopeo, ['copy', '--all', '--dest-tls-verify=false', `oci:${multi.dir}:${multi.tag}`, `docker://${registryHost}/myteam/multi:v1`]);
   });
 
   it('dashboard numbers match what was pushed and what the API reports', async () => {
@@ -159,13 +165,13 @@ describe('console in chromium against the real admin API and registry', () => {
       await page.locator('[data-testid=stat-images] .value').waitFor();
       d = await api<Dash>('/api/dashboard');
       const shown = { images: await text('stat-images'), groups: await text('stat-groups'), repositories: await text('stat-repositories'), size: await text('stat-size') };
-      const want = { images: '2', groups: '1', repositories: '1', size: formatBytes(d.totalSize) };
-      if (JSON.stringify(shown) === JSON.stringify(want) && d.images === 2) break;
-      if (Date.now() > deadline) expect({ shown, api: d }).toEqual({ shown: want, api: expect.objectContaining({ images: 2, groups: 1, repositories: 1 }) });
+      const want = { images: '3', groups: '1', repositories: '2', size: formatBytes(d.totalSize) };
+      if (JSON.stringify(shown) === JSON.stringify(want) && d.images === 3) break;
+      if (Date.now() > deadline) expect({ shown, api: d }).toEqual({ shown: want, api: expect.objectContaining({ images: 3, groups: 1, repositories: 2 }) });
       await page.waitForTimeout(1000);
     }
     // Deduplicated size: at least every layer pushed, as the API says.
-    const layerBytes = [...images['1.0.0'].layers, ...images['2.0.0'].layers].reduce((s, l) => s + l.size, 0);
+    const layerBytes = [...images['1.0.0'].layers, ...images['2.0.0'].layers, ...multi.images.flatMap((i) => i.layers)].reduce((s, l) => s + l.size, 0);
     expect(d.totalSize).toBeGreaterThanOrEqual(layerBytes);
     await page.locator('.bars li').first().waitFor();
     expect(await page.locator('.bars li').first().textContent()).toContain('myteam');
@@ -213,6 +219,22 @@ describe('console in chromium against the real admin API and registry', () => {
     await page.getByRole('tab', { name: /History/ }).click();
     await page.getByText(img.history[0]).waitFor();
     expect(await page.locator('.history li').count()).toBe(img.history.length);
+  });
+
+  it('an index gets a platform switcher; each platform shows its own layers', async () => {
+    await page.goto('/groups/myteam/multi/tags/v1');
+    const toggles = page.locator('mat-button-toggle');
+    await toggles.first().waitFor();
+    const labels = (await toggles.allTextContents()).map((t) => t.trim().split(' · ')[0]);
+    expect(labels).toEqual(['linux/amd64', 'linux/arm64/v8']);
+    expect((await page.locator('[data-testid=tag-digest]').textContent())?.trim()).toBe(multi.index.digest);
+    const rows = page.locator('[data-testid=layers-table] tr.layer-row');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(multi.images[0].layers.length);
+    await toggles.nth(1).locator('button').click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=layers-table] tr.layer-row').length === n, multi.images[1].layers.length);
+    expect(Number(await rows.first().locator('[data-bytes]').getAttribute('data-bytes'))).toBe(multi.images[1].layers[0].size);
+    await shot('tag-detail-index');
   });
 
   it('deletes a tag after confirmation: it leaves the list and is no longer pullable', async () => {

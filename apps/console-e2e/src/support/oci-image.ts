@@ -58,8 +58,16 @@ export function tarOneFile(name: string, data: Buffer): Buffer {
   return Buffer.concat([h, data, pad, Buffer.alloc(1024)]);
 }
 
+export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
 /** Writes an OCI layout with one image (tag `tag`) whose layers hold `layerSizes` random bytes. */
-export async function writeImage(dir: string, tag: string, layerSizes: number[]): Promise<WrittenImage> {
+export async function writeImage(dir: string, tag: string, layerSizes: number[], platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<WrittenImage> {
   const blobsDir = join(dir, 'blobs', 'sha256');
   await mkdir(blobsDir, { recursive: true });
   const put = async (data: Buffer, mediaType: string): Promise<Blob> => {
@@ -81,8 +89,9 @@ export async function writeImage(dir: string, tag: string, layerSizes: number[])
   const labels = { 'org.opencontainers.image.title': 'refity console e2e', 'org.example.tag': tag };
   const configJson = {
     created: '2026-01-01T00:00:00Z',
-    architecture: 'amd64',
-    os: 'linux',
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
     config: { Env: env, Entrypoint: entrypoint, Labels: labels, WorkingDir: '/data' },
     rootfs: { type: 'layers', diff_ids: diffIds },
     history: [
@@ -99,4 +108,31 @@ export async function writeImage(dir: string, tag: string, layerSizes: number[])
     JSON.stringify({ schemaVersion: 2, manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }] }),
   );
   return { dir, tag, manifest, config, layers, history: [...history, 'ENTRYPOINT ["/data/app"]'], env, entrypoint, labels };
+}
+
+export interface WrittenIndex {
+  dir: string;
+  tag: string;
+  index: Blob;
+  images: (WrittenImage & { platform: Platform })[];
+}
+
+/** An OCI image index (multi-platform) of one image per entry, all blobs in one layout. */
+export async function writeIndex(dir: string, tag: string, entries: { platform: Platform; layerSizes: number[] }[]): Promise<WrittenIndex> {
+  const images: WrittenIndex['images'] = [];
+  for (const e of entries) images.push({ ...(await writeImage(dir, tag, e.layerSizes, e.platform)), platform: e.platform });
+  const indexJson = {
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: images.map((i) => ({ ...i.manifest, platform: i.platform })),
+  };
+  const data = Buffer.from(JSON.stringify(indexJson));
+  const digest = sha256(data);
+  await writeFile(join(dir, 'blobs', 'sha256', digest.slice(7)), data);
+  const index = { digest, size: data.length, mediaType: OCI_INDEX };
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ ...index, annotations: { 'org.opencontainers.image.ref.name': tag } }] }),
+  );
+  return { dir, tag, index, images };
 }
