@@ -17,6 +17,8 @@ const layers = [
   { sourceTag: "type:testing", onlyDependOnLibsWithTags: ["type:storage-driver", "type:storage-api", "type:util"] },
   { sourceTag: "scope:registry", onlyDependOnLibsWithTags: ["scope:registry", "scope:shared"] },
   { sourceTag: "scope:admin", onlyDependOnLibsWithTags: ["scope:admin", "scope:shared"] },
+  // The admin CLI (apps/cli) runs the shared domain against the same database and storage as the apps.
+  { sourceTag: "scope:cli", onlyDependOnLibsWithTags: ["scope:cli", "scope:shared"] },
   // The Angular console (apps/console) may import only console libs (in practice libs/api-client) and shared ones.
   { sourceTag: "scope:console", onlyDependOnLibsWithTags: ["scope:console", "scope:shared"] },
   { sourceTag: "scope:shared", onlyDependOnLibsWithTags: ["scope:shared"] },
