@@ -33,6 +33,12 @@ export class Shell implements OnInit {
     this.config.load();
   }
 
+  /** Keyboard users jump over the navigation (the hash would confuse the router). */
+  skipToMain(event: Event): void {
+    event.preventDefault();
+    document.getElementById('main')?.focus();
+  }
+
   logout(): void {
     this.session.logout();
   }
