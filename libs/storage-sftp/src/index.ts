@@ -1,1 +1,2 @@
-export {};
+export * from './lib/sftp-storage-driver';
+export * from './lib/sftp-options';

@@ -1,1 +1,2 @@
 export * from './lib/storage-driver-contract';
+export * from './lib/sshd-harness';
