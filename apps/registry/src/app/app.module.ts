@@ -6,6 +6,7 @@ import { RegistryService } from '@refity/registry-core';
 import { StorageDriver } from '@refity/storage-api';
 import { createStorageDriver } from '@refity/storage-factory';
 import { CONFIG, STORAGE } from './tokens';
+import { GcScheduler } from './gc-scheduler';
 import { RegistryMetrics } from './registry-metrics';
 import { V2Controller } from './v2/v2.controller';
 
@@ -23,6 +24,7 @@ export class AppModule implements OnApplicationShutdown {
       controllers: [V2Controller],
       providers: [
         RegistryMetrics,
+        GcScheduler,
         { provide: CONFIG, useValue: config },
         { provide: STORAGE, useFactory: () => createStorageDriver(config, new Logger('Storage')) },
         {
