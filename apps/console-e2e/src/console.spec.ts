@@ -58,8 +58,13 @@ describe('console in chromium against the real admin API and registry', () => {
     if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
     return (await res.json()) as T;
   };
-  const push = (img: WrittenImage, ref: string) =>
-    run(skopeo, ['copy', '--dest-tls-verify=false', `oci:${img.dir}:${img.tag}`, `docker://${registryHost}/${ref}`]);
+  // Registry credentials: the admin account (users are shared with the admin API). Sent only when
+  // the registry asks for them (token auth, issue 5); ignored by a registry without auth.
+  const creds = () => `admin:${ADMIN_PASSWORD}`;
+  const push = (img: WrittenImage | WrittenIndex, ref: string, extra: string[] = []) =>
+    run(skopeo, ['copy', ...extra, '--dest-tls-verify=false', '--dest-creds', creds(), `oci:${img.dir}:${img.tag}`, `docker://${registryHost}/${ref}`]);
+  const inspect = (ref: string, allowFailure = false) =>
+    run(skopeo, ['inspect', '--tls-verify=false', '--creds', creds(), `docker://${registryHost}/${ref}`], allowFailure);
   const login = async (username: string, password: string) => {
     await page.goto('/login');
     await page.locator('input[name=username]').fill(username);
@@ -79,9 +84,10 @@ describe('console in chromium against the real admin API and registry', () => {
     mkdirSync(SHOTS, { recursive: true });
     runDir = tempDir('run');
     const dataDir = join(runDir, 'data');
+    const jwtSecret = randomBytes(32).toString('hex');
     const regPort = await freePort();
     registryHost = `127.0.0.1:${regPort}`;
-    registry = await startNode('registry', 'dist/apps/registry/main.js', { PORT: String(regPort), HOST: '127.0.0.1', DATA_DIR: dataDir }, regPort, '/v2/', [200, 401], runDir);
+    registry = await startNode('registry', 'dist/apps/registry/main.js', { PORT: String(regPort), HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: jwtSecret }, regPort, '/v2/', [200, 401], runDir);
     const adminPort = await freePort();
     admin = await startNode(
       'admin-api',
@@ -91,7 +97,7 @@ describe('console in chromium against the real admin API and registry', () => {
         HOST: '127.0.0.1',
         DATA_DIR: dataDir,
         REGISTRY_URL: registryHost,
-        JWT_SECRET: randomBytes(32).toString('hex'),
+        JWT_SECRET: jwtSecret,
       },
       adminPort,
       '/api/config',
@@ -147,7 +153,7 @@ describe('console in chromium against the real admin API and registry', () => {
     await shot('groups');
     await push(images['1.0.0'], 'myteam/app:1.0.0');
     await push(images['2.0.0'], 'myteam/app:2.0.0');
-    await run(skopeo, ['copy', '--all', '--dest-tls-verify=false', `oci:${multi.dir}:${multi.tag}`, `docker://${registryHost}/myteam/multi:v1`]);
+    await push(multi, 'myteam/multi:v1', ['--all']);
   });
 
   it('dashboard numbers match what was pushed and what the API reports', async () => {
@@ -246,10 +252,10 @@ describe('console in chromium against the real admin API and registry', () => {
     await page.locator('tr[data-tag="1.0.0"]').waitFor();
     expect(await page.locator('tr[data-tag]').count()).toBe(1);
     expect(await page.locator('tr[data-tag="2.0.0"]').count()).toBe(0);
-    const gone = await run(skopeo, ['inspect', '--tls-verify=false', `docker://${registryHost}/myteam/app:2.0.0`], true);
+    const gone = await inspect('myteam/app:2.0.0', true);
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toMatch(/manifest unknown|not found|MANIFEST_UNKNOWN/i);
-    const kept = await run(skopeo, ['inspect', '--tls-verify=false', `docker://${registryHost}/myteam/app:1.0.0`]);
+    const kept = await inspect('myteam/app:1.0.0');
     expect(JSON.parse(kept.stdout).Digest).toBe(images['1.0.0'].manifest.digest);
   });
 
