@@ -6,6 +6,7 @@ import { CoreModule } from './core/core.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
+import { MaintenanceModule } from './maintenance/maintenance.module';
 import { RepositoriesModule } from './repositories/repositories.module';
 import { TagsModule } from './tags/tags.module';
 import { UploadsModule } from './uploads/uploads.module';
@@ -27,6 +28,7 @@ export class AppModule {
         UploadsModule,
         HealthModule,
         ConsoleConfigModule,
+        MaintenanceModule,
       ],
     };
   }

@@ -4,6 +4,7 @@
 export { AuthService } from './services/auth.service';
 export { ConfigService } from './services/config.service';
 export { DashboardService } from './services/dashboard.service';
+export { MaintenanceService } from './services/maintenance.service';
 export { GroupsService } from './services/groups.service';
 export { RepositoriesService } from './services/repositories.service';
 export { HealthService } from './services/health.service';
