@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { AccessSettings, accessEnvironmentShape, accessProblems, accessSettings } from './access-config';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -72,6 +73,7 @@ export const environmentSchema = z
       .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
       .default('true')
       .transform((value) => value === 'true' || value === '1' || value === 'yes' || value === ''),
+    ...accessEnvironmentShape,
   });
 
 /** Why a GC_CRON expression is refused (croner's message), or null when it parses. */
@@ -138,7 +140,7 @@ export interface AdminSettings {
   hetzner?: { apiUrl: string; token: string; boxId: number };
 }
 
-export interface RefityConfig {
+export interface RefityConfig extends AccessSettings {
   env: Environment;
   production: boolean;
   dataDir: string;
@@ -189,6 +191,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RefityConfi
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`)),
     ...crossVariableProblems(source),
+    ...accessProblems(source),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
@@ -243,5 +246,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RefityConfi
       dryRun: env.GC_DRY_RUN,
       retention: env.GC_RETENTION,
     },
+    ...accessSettings(env),
   };
 }
