@@ -4,3 +4,6 @@ export * from './lib/metadata-store';
 export * from './lib/user-store';
 export * from './lib/catalog-queries';
 export * from './lib/retention-store';
+export * from './lib/entities/access-entities';
+export * from './lib/access-store';
+export * from './lib/audit-store';

@@ -25,6 +25,8 @@ export interface GroupSummary {
   tagCount: number;
   /** Bytes of the distinct blobs of the group's repositories. */
   size: number;
+  /** Anonymous pull allowed. */
+  isPublic: boolean;
 }
 
 export interface RepositorySummary {
@@ -131,11 +133,12 @@ export class CatalogQueries {
       .select('g.id', 'id')
       .addSelect('g.name', 'name')
       .addSelect('g.createdAt', 'created_at')
+      .addSelect('g.isPublic', 'is_public')
       .addSelect('(SELECT COUNT(*) FROM "repositories" "r" WHERE "r"."groupId" = "g"."id")', 'repository_count')
       .addSelect('(SELECT COUNT(*) FROM "tags" "t" JOIN "repositories" "r" ON "r"."id" = "t"."repositoryId" WHERE "r"."groupId" = "g"."id")', 'tag_count')
       .orderBy('g.name', 'ASC');
     if (name !== undefined) query.where('g.name = :name', { name });
-    const rows = await query.getRawMany<{ id: number; name: string; created_at: string | Date; repository_count: string | number; tag_count: string | number }>();
+    const rows = await query.getRawMany<{ id: number; name: string; created_at: string | Date; is_public: boolean | number; repository_count: string | number; tag_count: string | number }>();
     const sizes = await this.groupSizes();
     return rows.map((row) => ({
       id: Number(row.id),
@@ -144,6 +147,7 @@ export class CatalogQueries {
       repositoryCount: Number(row.repository_count),
       tagCount: Number(row.tag_count),
       size: sizes.get(Number(row.id)) ?? 0,
+      isPublic: Boolean(row.is_public),
     }));
   }
 

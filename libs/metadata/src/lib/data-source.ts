@@ -1,10 +1,14 @@
 import { DataSource } from 'typeorm';
+import { ACCESS_ENTITIES } from './entities/access-entities';
 import { ENTITIES } from './entities/entities';
 import { InitialSchema1764057600000 } from './migrations/1764057600000-initial-schema';
 import { Users1764144000000 } from './migrations/1764144000000-users';
 import { RetentionPolicies1764403200000 } from './migrations/1764403200000-retention-policies';
+import { AccessControl1764489600000 } from './migrations/1764489600000-access-control';
 
-export const MIGRATIONS = [InitialSchema1764057600000, Users1764144000000, RetentionPolicies1764403200000];
+export const MIGRATIONS = [InitialSchema1764057600000, Users1764144000000, RetentionPolicies1764403200000, AccessControl1764489600000];
+
+const ALL_ENTITIES = [...ENTITIES, ...ACCESS_ENTITIES];
 
 export type DatabaseSettings = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
@@ -17,7 +21,7 @@ export function databaseSettingsFor(sqlitePath: string, databaseUrl?: string): D
 
 /** Opens the metadata database and applies pending migrations; never `synchronize`. */
 export async function openMetadataDatabase(settings: DatabaseSettings): Promise<DataSource> {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
+  const common = { entities: ALL_ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
   const dataSource =
     settings.type === 'sqlite'
       ? new DataSource({ ...common, type: 'sqlite', database: settings.path, enableWAL: true, busyTimeout: 10_000 })
