@@ -5,3 +5,5 @@ export * from './lib/jwt.strategy';
 export * from './lib/password-hasher';
 export * from './lib/password-policy';
 export * from './lib/token.service';
+export * from './lib/registry';
+export * from './lib/first-admin';
