@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { RefityConfig } from '@refity/config';
 import { StorageDriver } from '@refity/storage-api';
 import { LocalStorageDriver } from '@refity/storage-local';
+import { SftpStorageDriver } from '@refity/storage-sftp';
 
 export interface StorageLogger {
   log(message: string): void;
@@ -9,11 +10,21 @@ export interface StorageLogger {
   error(message: string): void;
 }
 
-/** SFTP when FTP_HOST is set, else the embedded local-disk storage under DATA_DIR. */
+/**
+ * SFTP when FTP_HOST is set, else the embedded local-disk storage under DATA_DIR. The driver is
+ * pinged once so a wrong password or host key fails at start, not at the first push.
+ */
 export async function createStorageDriver(config: RefityConfig, logger: StorageLogger): Promise<StorageDriver> {
   await mkdir(config.dataDir, { recursive: true });
-  const driver = new LocalStorageDriver(config.localStorageDir);
-  logger.warn(`no FTP_HOST configured: storing images on local disk in ${config.localStorageDir}`);
+  let driver: StorageDriver;
+  if (config.sftp) {
+    const { host, port, username, password, privateKey, passphrase, root, knownHostsPath, poolSize } = config.sftp;
+    driver = new SftpStorageDriver({ host, port, username, password, privateKey, passphrase, root, knownHostsPath, poolSize, logger });
+    logger.log(`storing images on sftp://${username}@${host}:${port}/${root}`);
+  } else {
+    driver = new LocalStorageDriver(config.localStorageDir);
+    logger.warn(`no FTP_HOST configured: storing images on local disk in ${config.localStorageDir}`);
+  }
   await driver.ping();
   return driver;
 }
