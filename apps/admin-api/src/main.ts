@@ -1,3 +1,6 @@
+// typeorm loads its SQLite driver with a dynamic require: this static import puts sqlite3 in the
+// package.json the build generates (and so in the Docker image's production dependencies).
+import 'sqlite3';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@refity/config';
 import { createAdminApp, DOCS_PATH } from './app/admin-app';
