@@ -1,12 +1,13 @@
 import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap, UnauthorizedException } from '@nestjs/common';
-import { AuthenticatedUser, hashPassword, passwordProblems, TokenService, verifyPassword } from '@refity/auth';
+import { AuthenticatedUser, ensureFirstAdmin, firstAdminMessage, hashPassword, passwordProblems, TokenService, verifyPassword } from '@refity/auth';
 import { RefityConfig } from '@refity/config';
 import { UserEntity, UserStore } from '@refity/metadata';
+import { AdminAudit } from '../core/admin-audit';
 import { CONFIG } from '../core/tokens';
 import { UserDto } from '../users/user.dto';
 import { LoginResponseDto } from './auth.dto';
 
-export const FIRST_ADMIN_USERNAME = 'admin';
+export { FIRST_ADMIN_USERNAME } from '@refity/auth';
 
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
@@ -18,32 +19,30 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly users: UserStore,
     private readonly tokens: TokenService,
     @Inject(CONFIG) private readonly config: RefityConfig,
+    private readonly audit: AdminAudit,
   ) {}
 
   /** On first start, creates `admin` with ADMIN_PASSWORD (default `admin`, which must be changed). */
   async onApplicationBootstrap(): Promise<void> {
-    const password = this.config.env.ADMIN_PASSWORD;
-    const weak = passwordProblems(password, FIRST_ADMIN_USERNAME).length > 0;
-    const created = await this.users.createFirstAdmin({ username: FIRST_ADMIN_USERNAME, passwordHash: await hashPassword(password), mustChangePassword: weak });
-    if (created) {
-      this.logger.warn(
-        `created the first account "${FIRST_ADMIN_USERNAME}"` +
-          (weak ? ' with a weak password (ADMIN_PASSWORD or the default "admin"): it must be changed at first login' : ' with ADMIN_PASSWORD'),
-      );
-    }
+    const seeded = await ensureFirstAdmin(this.users, this.config.env.ADMIN_PASSWORD);
+    if (seeded) this.logger.warn(firstAdminMessage(seeded.weak));
   }
 
   async login(username: string, password: string): Promise<LoginResponseDto> {
     const user = await this.users.findByUsername(username);
     const passwordMatches = await verifyPassword(user?.passwordHash ?? (await this.decoyHash), password);
-    if (!user || !passwordMatches) throw new UnauthorizedException('wrong username or password');
-    if (user.disabled) throw new UnauthorizedException('this account is disabled; ask an admin');
+    if (!user || !passwordMatches || user.disabled) {
+      this.audit.record({ action: 'login.failed', actor: username, detail: { via: 'admin-api', problem: !user ? 'unknown' : !passwordMatches ? 'wrong-secret' : 'disabled' } });
+      throw new UnauthorizedException(user && passwordMatches ? 'this account is disabled; ask an admin' : 'wrong username or password');
+    }
     await this.users.recordLogin(user.id);
+    this.audit.record({ action: 'login.ok', actor: user.username, detail: { via: 'admin-api' } });
     return this.session(user);
   }
 
   async logout(user: AuthenticatedUser): Promise<void> {
     await this.users.revokeTokens(user.id);
+    this.audit.record({ action: 'logout' });
   }
 
   async me(user: AuthenticatedUser): Promise<UserDto> {
@@ -58,6 +57,7 @@ export class AuthService implements OnApplicationBootstrap {
     const problems = passwordProblems(newPassword, account.username);
     if (problems.length > 0) throw new BadRequestException(problems.map((problem) => `newPassword ${problem}`));
     const updated = await this.users.update(account.id, { passwordHash: await hashPassword(newPassword), mustChangePassword: false });
+    this.audit.record({ action: 'user.password-change', detail: { userId: account.id, username: account.username } });
     return this.session(updated ?? account);
   }
 

@@ -1,10 +1,12 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { AUTH_SETTINGS, AuthSettings } from '@refity/auth';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AUTH_SETTINGS, AuthSettings, RegistryCredentials } from '@refity/auth';
 import { RefityConfig } from '@refity/config';
-import { CatalogQueries, databaseSettingsFor, MetadataStore, openMetadataDatabase, UserStore } from '@refity/metadata';
+import { AccessStore, AuditStore, CatalogQueries, databaseSettingsFor, MetadataStore, openMetadataDatabase, UserStore } from '@refity/metadata';
 import { ImageInspector, RegistryAdminService, RegistryService } from '@refity/registry-core';
 import { StorageDriver } from '@refity/storage-api';
 import { createStorageDriver } from '@refity/storage-factory';
+import { AdminAudit, AuditContextInterceptor } from './admin-audit';
 import { CatalogEvents } from './catalog-events';
 import { CONFIG, STORAGE } from './tokens';
 
@@ -15,6 +17,7 @@ export class CoreModule implements OnApplicationShutdown {
   constructor(
     @Inject(STORAGE) private readonly storage: StorageDriver,
     private readonly metadata: MetadataStore,
+    private readonly audit: AuditStore,
   ) {}
 
   static forConfig(config: RefityConfig): DynamicModule {
@@ -51,11 +54,27 @@ export class CoreModule implements OnApplicationShutdown {
         useFactory: (registry: RegistryService, catalog: CatalogQueries) => new ImageInspector(registry, catalog),
       },
       CatalogEvents,
+      { provide: AccessStore, inject: [MetadataStore], useFactory: (metadata: MetadataStore) => new AccessStore(metadata) },
+      {
+        provide: AuditStore,
+        inject: [MetadataStore],
+        useFactory: (metadata: MetadataStore) => {
+          const logger = new Logger('Audit');
+          return new AuditStore(metadata, { onError: (error, lost) => logger.error(`${lost} audit entries could not be written: ${(error as Error).message}`) });
+        },
+      },
+      { provide: RegistryCredentials, inject: [UserStore, AccessStore], useFactory: (users: UserStore, access: AccessStore) => new RegistryCredentials(users, access) },
+      AdminAudit,
     ];
-    return { module: CoreModule, providers, exports: providers.map((provider) => ('provide' in provider ? provider.provide : provider)) };
+    return {
+      module: CoreModule,
+      providers: [...providers, { provide: APP_INTERCEPTOR, useClass: AuditContextInterceptor }],
+      exports: providers.map((provider) => ('provide' in provider ? provider.provide : provider)),
+    };
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.audit.close();
     await this.storage.close();
     await this.metadata.dataSource.destroy();
   }

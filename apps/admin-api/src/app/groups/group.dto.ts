@@ -22,6 +22,9 @@ export class GroupDto {
   @ApiProperty({ type: String, format: 'date-time' })
   createdAt: string;
 
+  @ApiProperty({ description: 'Anonymous pull allowed (push still needs a grant)' })
+  isPublic: boolean;
+
   static of(group: GroupSummary): GroupDto {
     return {
       name: group.name,
@@ -29,8 +32,15 @@ export class GroupDto {
       tagCount: group.tagCount,
       totalSize: group.size,
       createdAt: group.createdAt.toISOString(),
+      isPublic: group.isPublic,
     };
   }
+}
+
+export class UpdateGroupDto {
+  @ApiProperty({ description: 'Let anyone pull from the group without logging in' })
+  @IsBoolean({ message: 'isPublic must be true or false' })
+  isPublic: boolean;
 }
 
 export class CreateGroupDto {

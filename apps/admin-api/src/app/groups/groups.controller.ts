@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '@refity/auth';
 import { ApiErrorResponse } from '../core/api-error';
-import { CreateGroupDto, DeleteGroupQuery, GroupDto } from './group.dto';
+import { CreateGroupDto, DeleteGroupQuery, GroupDto, UpdateGroupDto } from './group.dto';
 import { GroupsService } from './groups.service';
 
 @ApiTags('Groups')
@@ -37,6 +37,21 @@ export class GroupsController {
   @ApiResponse({ status: 409, type: ApiErrorResponse, description: 'Exists already' })
   create(@Body() body: CreateGroupDto): Promise<GroupDto> {
     return this.groups.create(body.name);
+  }
+
+  @Patch(':group')
+  @RequireRole('admin')
+  @ApiOperation({
+    operationId: 'updateGroup',
+    summary: 'Make a group public or private (admin)',
+    description: 'A public group can be pulled from without logging in (`docker pull` works anonymously); pushing still needs a grant.',
+  })
+  @ApiParam({ name: 'group', example: 'myteam' })
+  @ApiResponse({ status: 200, type: GroupDto })
+  @ApiResponse({ status: 400, type: ApiErrorResponse })
+  @ApiResponse({ status: 404, type: ApiErrorResponse })
+  update(@Param('group') group: string, @Body() body: UpdateGroupDto): Promise<GroupDto> {
+    return this.groups.update(group, body.isPublic);
   }
 
   @Delete(':group')

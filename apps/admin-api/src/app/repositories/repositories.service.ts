@@ -2,6 +2,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { RefityConfig } from '@refity/config';
 import { CatalogQueries } from '@refity/metadata';
 import { parseRepositoryName, RegistryAdminService } from '@refity/registry-core';
+import { AdminAudit } from '../core/admin-audit';
 import { CatalogEvents } from '../core/catalog-events';
 import { CONFIG } from '../core/tokens';
 import { RepositoryDto, RepositoryListQuery, RepositoryPageDto } from './repository.dto';
@@ -13,6 +14,7 @@ export class RepositoriesService {
     private readonly admin: RegistryAdminService,
     private readonly events: CatalogEvents,
     @Inject(CONFIG) private readonly config: RefityConfig,
+    private readonly audit: AdminAudit,
   ) {}
 
   async list(query: RepositoryListQuery): Promise<RepositoryPageDto> {
@@ -36,12 +38,14 @@ export class RepositoriesService {
 
   async create(name: string): Promise<RepositoryDto> {
     await this.admin.createRepository(name);
+    this.audit.record({ action: 'repository.create', repository: name });
     this.events.announceChange();
     return this.get(name);
   }
 
   async delete(name: string): Promise<void> {
     await this.admin.deleteRepository(name);
+    this.audit.record({ action: 'repository.delete', repository: name });
     this.events.announceChange();
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RefityConfig } from '@refity/config';
 import { ImageInspector, RegistryAdminService } from '@refity/registry-core';
+import { AdminAudit } from '../core/admin-audit';
 import { CatalogEvents } from '../core/catalog-events';
 import { CONFIG } from '../core/tokens';
 import { ManifestDetailDto, TagDetailDto, TagDto } from './tag.dto';
@@ -12,6 +13,7 @@ export class TagsService {
     private readonly admin: RegistryAdminService,
     private readonly events: CatalogEvents,
     @Inject(CONFIG) private readonly config: RefityConfig,
+    private readonly audit: AdminAudit,
   ) {}
 
   async list(name: string): Promise<TagDto[]> {
@@ -29,6 +31,7 @@ export class TagsService {
 
   async delete(name: string, tag: string): Promise<void> {
     await this.admin.deleteTag(name, tag);
+    this.audit.record({ action: 'tag.delete', repository: name, tag });
     this.events.announceChange();
   }
 }

@@ -1,6 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { AuthenticatedUser, hashPassword, passwordProblems } from '@refity/auth';
 import { UserChanges, UserEntity, UserStore } from '@refity/metadata';
+import { AdminAudit } from '../core/admin-audit';
 import { CreateUserDto, ResetPasswordDto, UpdateUserDto, UserDto } from './user.dto';
 
 function refuseWeak(password: string, username: string, field: string): void {
@@ -10,7 +11,10 @@ function refuseWeak(password: string, username: string, field: string): void {
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly users: UserStore) {}
+  constructor(
+    private readonly users: UserStore,
+    private readonly audit: AdminAudit,
+  ) {}
 
   async list(): Promise<UserDto[]> {
     return (await this.users.list()).map(UserDto.of);
@@ -25,6 +29,7 @@ export class UsersService {
       mustChangePassword: body.mustChangePassword ?? true,
     });
     if (!created) throw new ConflictException(`user ${body.username} already exists`);
+    this.audit.record({ action: 'user.create', detail: { userId: created.id, username: created.username, role: created.role } });
     return UserDto.of(created);
   }
 
@@ -35,18 +40,23 @@ export class UsersService {
     const changes: UserChanges = {};
     if (body.role !== undefined) changes.role = body.role;
     if (body.disabled !== undefined) changes.disabled = body.disabled;
-    return UserDto.of(await this.apply(id, changes));
+    const updated = await this.apply(id, changes);
+    this.audit.record({ action: 'user.update', detail: { userId: id, username: updated.username, ...changes } });
+    return UserDto.of(updated);
   }
 
   async resetPassword(id: number, body: ResetPasswordDto): Promise<void> {
     const user = await this.find(id);
     refuseWeak(body.password, user.username, 'password');
     await this.apply(id, { passwordHash: await hashPassword(body.password), mustChangePassword: body.mustChangePassword ?? true });
+    this.audit.record({ action: 'user.password-reset', detail: { userId: id, username: user.username } });
   }
 
   async delete(actor: AuthenticatedUser, id: number): Promise<void> {
     if (id === actor.id) throw new ConflictException('you cannot delete your own account; ask another admin');
+    const user = await this.find(id);
     if (!(await this.users.delete(id))) throw new NotFoundException(`user ${id} does not exist`);
+    this.audit.record({ action: 'user.delete', detail: { userId: id, username: user.username } });
   }
 
   private async find(id: number): Promise<UserEntity> {

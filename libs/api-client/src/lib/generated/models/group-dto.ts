@@ -3,6 +3,11 @@
 
 export interface GroupDto {
   createdAt: string;
+
+  /**
+   * Anonymous pull allowed (push still needs a grant)
+   */
+  isPublic: boolean;
   name: string;
   repositoryCount: number;
 

@@ -19,6 +19,8 @@ import { GetGroup$Params } from '../fn/groups/get-group';
 import { GroupDto } from '../models/group-dto';
 import { listGroups } from '../fn/groups/list-groups';
 import { ListGroups$Params } from '../fn/groups/list-groups';
+import { updateGroup } from '../fn/groups/update-group';
+import { UpdateGroup$Params } from '../fn/groups/update-group';
 
 @Injectable({ providedIn: 'root' })
 export class GroupsService extends BaseService {
@@ -163,6 +165,41 @@ export class GroupsService extends BaseService {
     const resp = this.deleteGroup$Response(params, context);
     return resp.pipe(
       map((r: StrictHttpResponse<void>): void => r.body)
+    );
+  }
+
+  /** Path part for operation `updateGroup()` */
+  static readonly UpdateGroupPath = '/api/groups/{group}';
+
+  /**
+   * Make a group public or private (admin).
+   *
+   * A public group can be pulled from without logging in (`docker pull` works anonymously); pushing still needs a grant.
+   *
+   * This method provides access to the full `HttpResponse`, allowing access to response headers.
+   * To access only the response body, use `updateGroup()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  updateGroup$Response(params: UpdateGroup$Params, context?: HttpContext): Observable<StrictHttpResponse<GroupDto>> {
+    const obs = updateGroup(this.http, this.rootUrl, params, context);
+    return obs;
+  }
+
+  /**
+   * Make a group public or private (admin).
+   *
+   * A public group can be pulled from without logging in (`docker pull` works anonymously); pushing still needs a grant.
+   *
+   * This method provides access only to the response body.
+   * To access the full response (for headers, for example), `updateGroup$Response()` instead.
+   *
+   * This method sends `application/json` and handles request body of type `application/json`.
+   */
+  updateGroup(params: UpdateGroup$Params, context?: HttpContext): Observable<GroupDto> {
+    const resp = this.updateGroup$Response(params, context);
+    return resp.pipe(
+      map((r: StrictHttpResponse<GroupDto>): GroupDto => r.body)
     );
   }
 
