@@ -3,6 +3,7 @@
 import 'sqlite3';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig } from '@refity/config';
 import { AppModule } from './app/app.module';
 
@@ -19,7 +20,9 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   // Blob uploads are streamed to disk, so Nest's body parsers must not buffer them.
-  const app = await NestFactory.create(AppModule.forConfig(config), { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bodyParser: false, bufferLogs: true });
+  // Client addresses (login limit, audit) follow X-Forwarded-For only behind a trusted proxy.
+  app.set('trust proxy', config.env.TRUST_PROXY);
   app.enableShutdownHooks();
   // Large layers over slow links take longer than Node's default 5-minute request timeout.
   const server = app.getHttpServer();

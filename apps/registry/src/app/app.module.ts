@@ -1,10 +1,11 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { RefityConfig } from '@refity/config';
-import { databaseSettingsFor, MetadataStore, openMetadataDatabase } from '@refity/metadata';
+import { AuditStore, databaseSettingsFor, MetadataStore, openMetadataDatabase } from '@refity/metadata';
 import { MetricsModule } from '@refity/observability';
 import { RegistryService } from '@refity/registry-core';
 import { StorageDriver } from '@refity/storage-api';
 import { createStorageDriver } from '@refity/storage-factory';
+import { accessProviders } from './auth/access.providers';
 import { CONFIG, STORAGE } from './tokens';
 import { GcScheduler } from './gc-scheduler';
 import { RegistryMetrics } from './registry-metrics';
@@ -15,6 +16,7 @@ export class AppModule implements OnApplicationShutdown {
   constructor(
     @Inject(STORAGE) private readonly storage: StorageDriver,
     private readonly metadata: MetadataStore,
+    private readonly audit: AuditStore,
   ) {}
 
   static forConfig(config: RefityConfig): DynamicModule {
@@ -41,11 +43,13 @@ export class AppModule implements OnApplicationShutdown {
               uploadsDir: config.uploadsDir,
             }),
         },
+        ...accessProviders(config),
       ],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.audit.close();
     await this.storage.close();
     await this.metadata.dataSource.destroy();
   }

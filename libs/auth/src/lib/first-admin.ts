@@ -13,8 +13,14 @@ export const FIRST_ADMIN_USERNAME = 'admin';
 export async function ensureFirstAdmin(users: UserStore, password: string): Promise<{ weak: boolean } | null> {
   if ((await users.count()) > 0) return null;
   const weak = passwordProblems(password, FIRST_ADMIN_USERNAME).length > 0;
-  const created = await users.createFirstAdmin({ username: FIRST_ADMIN_USERNAME, passwordHash: await hashPassword(password), mustChangePassword: weak });
-  return created ? { weak } : null;
+  const passwordHash = await hashPassword(password);
+  try {
+    return (await users.createFirstAdmin({ username: FIRST_ADMIN_USERNAME, passwordHash, mustChangePassword: weak })) ? { weak } : null;
+  } catch (error) {
+    // The other app, started at the same moment, seeded it first (SQLite busy / unique name).
+    if ((await users.count()) > 0) return null;
+    throw error;
+  }
 }
 
 export function firstAdminMessage(weak: boolean): string {

@@ -1,9 +1,13 @@
 import { All, Controller, Inject, Logger, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
+import { ANONYMOUS } from '@refity/auth';
 import { RefityConfig } from '@refity/config';
 import { MEDIA_TYPES, OciError, ociErrors, RegistryService } from '@refity/registry-core';
 import { isStorageError } from '@refity/storage-api';
+import { AccessContext, accessNeeded, RegistryAccess } from '../auth/registry-access';
+import { RegistryAudit } from '../auth/registry-audit';
+import { TokenEndpoint } from '../auth/token-endpoint';
 import { CONFIG } from '../tokens';
 import { contentLength, hasBody, parseByteRange, parseContentRange, parsePageSize, readLimitedBody, singleQuery } from './http-helpers';
 
@@ -23,8 +27,13 @@ export class V2Controller {
   constructor(
     private readonly registry: RegistryService,
     @Inject(CONFIG) private readonly config: RefityConfig,
+    private readonly auth: RegistryAccess,
+    private readonly audit: RegistryAudit,
+    tokenEndpoint: TokenEndpoint,
   ) {
     this.routes = [
+      // Only with token authentication on (REGISTRY_AUTH=none keeps /v2/token a 404 like before).
+      ...(auth.enabled ? [{ name: 'token', pattern: /^\/v2\/token$/, methods: { GET: (request: Request, response: Response) => tokenEndpoint.get(request, response), POST: (request: Request, response: Response) => tokenEndpoint.post(request, response) } }] : []),
       { name: 'base', pattern: /^\/v2\/?$/, methods: { GET: this.base, HEAD: this.base } },
       { name: 'catalog', pattern: /^\/v2\/_catalog$/, methods: { GET: this.catalog } },
       { name: 'tags', pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: this.tags } },
@@ -56,9 +65,11 @@ export class V2Controller {
             return part;
           }
         });
+        if (route.name !== 'token') response.locals['access'] = await this.auth.authorize(request, response, accessNeeded(route.name, request.method, params));
         await handler.call(this, request, response, params);
         return;
       }
+      await this.auth.authorize(request, response, { kind: 'login' });
       throw new OciError(404, 'NAME_UNKNOWN', 'no such registry API route', { path: request.path });
     } catch (error) {
       this.fail(request, response, error);
@@ -92,7 +103,7 @@ export class V2Controller {
   private async catalog(request: Request, response: Response): Promise<void> {
     const n = parsePageSize(singleQuery(request.query['n']), MAX_PAGE, MAX_PAGE);
     const last = singleQuery(request.query['last']);
-    const names = n === 0 ? [] : await this.registry.catalog(last, n + 1);
+    const names = n === 0 ? [] : await this.visibleCatalog(response, last, n + 1);
     const page = names.slice(0, n);
     if (names.length > n) response.setHeader('Link', `</v2/_catalog?n=${n}&last=${encodeURIComponent(page[page.length - 1])}>; rel="next"`);
     response.status(200).json({ repositories: page });
@@ -122,11 +133,13 @@ export class V2Controller {
     }
     // The exact bytes that were pushed, never re-serialised.
     response.end(await this.registry.readManifest(name, manifest.digest));
+    this.audit.pull(request, this.caller(response).principal, name, reference, manifest.digest);
   }
 
   private async putManifest(request: Request, response: Response, [name, reference]: string[]): Promise<void> {
     const body = await readLimitedBody(request, this.config.env.MAX_MANIFEST_BYTES);
     const stored = await this.registry.putManifest(name, reference, body, request.headers['content-type']);
+    this.audit.push(request, this.caller(response).principal, name, reference, stored.digest);
     response.status(201);
     response.setHeader('Location', `/v2/${name}/manifests/${stored.digest}`);
     response.setHeader('Docker-Content-Digest', stored.digest);
@@ -135,8 +148,9 @@ export class V2Controller {
     response.end();
   }
 
-  private async deleteManifest(_request: Request, response: Response, [name, reference]: string[]): Promise<void> {
+  private async deleteManifest(request: Request, response: Response, [name, reference]: string[]): Promise<void> {
     await this.registry.deleteManifest(name, reference);
+    this.audit.delete(request, this.caller(response).principal, name, 'manifest', reference);
     response.status(202).setHeader('Content-Length', 0);
     response.end();
   }
@@ -169,8 +183,9 @@ export class V2Controller {
     });
   }
 
-  private async deleteBlob(_request: Request, response: Response, [name, digest]: string[]): Promise<void> {
+  private async deleteBlob(request: Request, response: Response, [name, digest]: string[]): Promise<void> {
     await this.registry.deleteBlob(name, digest);
+    this.audit.delete(request, this.caller(response).principal, name, 'blob', digest);
     response.status(202).setHeader('Content-Length', 0);
     response.end();
   }
@@ -178,7 +193,8 @@ export class V2Controller {
   private async startUpload(request: Request, response: Response, [name]: string[]): Promise<void> {
     const mount = singleQuery(request.query['mount']);
     const from = singleQuery(request.query['from']);
-    if (mount && from && (await this.registry.mountBlob(name, mount, from))) {
+    // A mount needs pull on the source too; without it the client just uploads (202), as the spec allows.
+    if (mount && from && (await this.auth.canPull(this.caller(response), from)) && (await this.registry.mountBlob(name, mount, from))) {
       request.resume();
       return this.created(response, name, mount);
     }
@@ -236,6 +252,30 @@ export class V2Controller {
     if (artifactType !== undefined) response.setHeader('OCI-Filters-Applied', 'artifactType');
     response.status(200).setHeader('Content-Type', MEDIA_TYPES.ociIndex);
     response.end(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests }));
+  }
+
+  /** The caller as authorized by dispatch (anonymous with REGISTRY_AUTH=none). */
+  private caller(response: Response): AccessContext {
+    return (response.locals['access'] as AccessContext | undefined) ?? { principal: ANONYMOUS };
+  }
+
+  /** Catalog names after `last` the caller may pull, at most `limit`. */
+  private async visibleCatalog(response: Response, last: string | undefined, limit: number): Promise<string[]> {
+    if (!this.auth.enabled) return this.registry.catalog(last, limit);
+    const visible = await this.auth.catalogFilter(this.caller(response));
+    const batch = Math.max(limit, 100);
+    const names: string[] = [];
+    let cursor = last;
+    for (;;) {
+      const page = await this.registry.catalog(cursor, batch);
+      for (const name of page) {
+        if (!visible(name)) continue;
+        names.push(name);
+        if (names.length === limit) return names;
+      }
+      if (page.length < batch) return names;
+      cursor = page[page.length - 1];
+    }
   }
 
   private created(response: Response, name: string, digest: string): void {
