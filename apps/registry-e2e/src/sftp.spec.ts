@@ -12,6 +12,14 @@ import { DEFAULT_PLATFORMS, ImageInfo, readLayout, sha256, writeImage } from './
 import { RegistryHandle, startRegistry } from './support/registry';
 import { removeDir, tempDir } from './support/tmp';
 
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 describe('registry on SFTP', () => {
   let sshd: SshdServer;
   let reg: RegistryHandle;
@@ -52,6 +60,8 @@ describe('registry on SFTP', () => {
 
   it('puts every blob, manifest and tag file of a push on the SFTP server, byte-exact', async () => {
     await skopeo.copy(single.ref, remote('myteam/app:1.0.0'));
+    // Uploads to SFTP are asynchronous by default: wait for the queue.
+    await waitFor(() => existsSync(onServer('myteam', 'app', 'manifests', '1.0.0')), 'the tag file on the SFTP server');
     for (const digest of single.digests) {
       const path = digest === single.top.digest ? onServer('myteam', 'app', 'manifests', digest) : onServer('myteam', 'app', 'blobs', digest);
       expect(existsSync(path)).toBe(true);
@@ -92,5 +102,107 @@ describe('registry on SFTP', () => {
     const out = join(work, 'after-outage');
     await skopeo.copy(remote('myteam/app:1.0.0'), `oci:${out}:pulled`);
     expect((await readLayout(out, 'pulled')).top).toEqual(single.top);
+  });
+});
+
+describe('registry on SFTP: asynchronous uploads', () => {
+  let sshd: SshdServer;
+  let reg: RegistryHandle;
+  let skopeo: Skopeo;
+  let work: string;
+  let image: ImageInfo;
+  const remote = (ref: string) => `docker://${reg.host}/${ref}`;
+  const onServer = (...path: string[]) => join(sshd.sftpRoot, 'registry', ...path);
+  const allOnServer = () => image.digests.every((digest) => existsSync(onServer('myteam', 'queued', digest === image.top.digest ? 'manifests' : 'blobs', digest)));
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    skopeo = new Skopeo();
+    work = await tempDir('sftp-async');
+    image = await writeImage(join(work, 'src'), { tag: 'v1', layers: 2, layerSize: 2 * 1024 * 1024, seed: 'sftp-async' });
+    reg = await startRegistry({
+      AUTO_CREATE_GROUPS: 'true',
+      REGISTRY_AUTH: 'none',
+      FTP_HOST: sshd.host,
+      FTP_PORT: String(sshd.port),
+      FTP_USERNAME: sshd.username,
+      FTP_PRIVATE_KEY: sshd.privateKeyPath,
+      FTP_KNOWN_HOSTS: sshd.knownHostsPath,
+    });
+  });
+
+  afterAll(async () => {
+    await reg?.stop();
+    await sshd?.stop();
+    await removeDir(work);
+  });
+
+  it('accepts a push while sshd is down, serves it from the local queue, and drains it across a registry restart', async () => {
+    await sshd.kill();
+    await skopeo.copy(image.ref, remote('myteam/queued:v1'));
+    // Pulled right after the push, from the local copies.
+    const early = join(work, 'early');
+    await skopeo.copy(remote('myteam/queued:v1'), `oci:${early}:pulled`);
+    expect((await readLayout(early, 'pulled')).top).toEqual(image.top);
+    expect(allOnServer()).toBe(false);
+
+    // The registry restarts with the jobs pending and sshd still down: it starts and keeps serving them.
+    await reg.restart();
+    const restarted = join(work, 'restarted');
+    await skopeo.copy(remote('myteam/queued:v1'), `oci:${restarted}:pulled`);
+    expect((await readLayout(restarted, 'pulled')).top).toEqual(image.top);
+    expect(allOnServer()).toBe(false);
+    // sshd comes back: the queue drains by itself.
+    await sshd.restart();
+    await waitFor(allOnServer, 'the queued blobs and manifest on the SFTP server');
+    for (const digest of image.digests.filter((d) => d !== image.top.digest)) {
+      expect(sha256(readFileSync(onServer('myteam', 'queued', 'blobs', digest)))).toBe(digest);
+    }
+    expect(sha256(readFileSync(onServer('myteam', 'queued', 'manifests', 'v1')))).toBe(image.top.digest);
+    const late = join(work, 'late');
+    await skopeo.copy(remote('myteam/queued:v1'), `oci:${late}:pulled`);
+    expect((await readLayout(late, 'pulled')).top).toEqual(image.top);
+  });
+});
+
+describe('registry on SFTP: synchronous uploads', () => {
+  let sshd: SshdServer;
+  let reg: RegistryHandle;
+  let http: RegistryHttp;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    reg = await startRegistry({
+      AUTO_CREATE_GROUPS: 'true',
+      REGISTRY_AUTH: 'none',
+      SFTP_SYNC_UPLOAD: 'true',
+      FTP_HOST: sshd.host,
+      FTP_PORT: String(sshd.port),
+      FTP_USERNAME: sshd.username,
+      FTP_PASSWORD: sshd.password,
+      FTP_KNOWN_HOSTS: sshd.knownHostsPath,
+    });
+    http = new RegistryHttp(reg.url);
+  });
+
+  afterAll(async () => {
+    await reg?.stop();
+    await sshd?.stop();
+  });
+
+  it('has the blob on SFTP before answering 201, and answers 503 with nothing stored while sshd is down', async () => {
+    const digest = await http.pushBlob('myteam/sync', 'stored before 201');
+    expect(readFileSync(join(sshd.sftpRoot, 'registry', 'myteam', 'sync', 'blobs', digest), 'utf8')).toBe('stored before 201');
+
+    await sshd.kill();
+    const data = Buffer.alloc(1024 * 1024, 'x');
+    const start = await http.call('POST', '/v2/myteam/sync/blobs/uploads/');
+    expect(start.status).toBe(202);
+    const put = await http.call('PUT', `${http.resolve(start.headers.get('location'))}?digest=${sha256(data)}`, { headers: { 'Content-Type': 'application/octet-stream' }, body: data });
+    expectOciError(put, 503, 'UNAVAILABLE');
+    await sshd.restart();
+    expect(existsSync(join(sshd.sftpRoot, 'registry', 'myteam', 'sync', 'blobs', sha256(data)))).toBe(false);
+    const head = await http.call('HEAD', `/v2/myteam/sync/blobs/${sha256(data)}`);
+    expect(head.status).toBe(404);
   });
 });

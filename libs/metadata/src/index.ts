@@ -7,3 +7,4 @@ export * from './lib/retention-store';
 export * from './lib/entities/access-entities';
 export * from './lib/access-store';
 export * from './lib/audit-store';
+export * from './lib/entities/upload-job.entity';

@@ -12,3 +12,4 @@ export * from './lib/retention';
 export * from './lib/maintenance';
 export * from './lib/verifier';
 export * from './lib/static-nginx';
+export * from './lib/write-behind-storage';

@@ -1,14 +1,14 @@
-import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { RefityConfig } from '@refity/config';
 import { AuditStore, databaseSettingsFor, MetadataStore, openMetadataDatabase } from '@refity/metadata';
 import { MetricsModule } from '@refity/observability';
 import { RegistryService } from '@refity/registry-core';
 import { StorageDriver } from '@refity/storage-api';
-import { createStorageDriver } from '@refity/storage-factory';
 import { accessProviders } from './auth/access.providers';
 import { CONFIG, STORAGE } from './tokens';
 import { GcScheduler } from './gc-scheduler';
 import { RegistryMetrics } from './registry-metrics';
+import { storageProvider } from './storage.provider';
 import { V2Controller } from './v2/v2.controller';
 
 @Module({})
@@ -28,7 +28,7 @@ export class AppModule implements OnApplicationShutdown {
         RegistryMetrics,
         GcScheduler,
         { provide: CONFIG, useValue: config },
-        { provide: STORAGE, useFactory: () => createStorageDriver(config, new Logger('Storage')) },
+        storageProvider(config),
         {
           provide: MetadataStore,
           useFactory: async () => new MetadataStore(await openMetadataDatabase(databaseSettingsFor(config.sqlitePath, config.env.DATABASE_URL))),

@@ -46,6 +46,9 @@ export const environmentSchema = z
     SFTP_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(4),
     DATABASE_URL: z.string().optional(),
     AUTO_CREATE_GROUPS: booleanFlag,
+    /** Put blobs on SFTP before answering 201 (default: answer once durable locally, upload in the background). */
+    SFTP_SYNC_UPLOAD: booleanFlag,
+    UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
     MAX_MANIFEST_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
     JWT_SECRET: z.string().optional(),
     JWT_EXPIRES_IN: z

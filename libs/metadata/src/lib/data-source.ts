@@ -1,14 +1,16 @@
 import { DataSource } from 'typeorm';
 import { ACCESS_ENTITIES } from './entities/access-entities';
 import { ENTITIES } from './entities/entities';
+import { UploadJobEntity } from './entities/upload-job.entity';
+import { UploadJobs1764576000000 } from './migrations/1764576000000-upload-jobs';
 import { InitialSchema1764057600000 } from './migrations/1764057600000-initial-schema';
 import { Users1764144000000 } from './migrations/1764144000000-users';
 import { RetentionPolicies1764403200000 } from './migrations/1764403200000-retention-policies';
 import { AccessControl1764489600000 } from './migrations/1764489600000-access-control';
 
-export const MIGRATIONS = [InitialSchema1764057600000, Users1764144000000, RetentionPolicies1764403200000, AccessControl1764489600000];
+export const MIGRATIONS = [InitialSchema1764057600000, Users1764144000000, RetentionPolicies1764403200000, AccessControl1764489600000, UploadJobs1764576000000];
 
-const ALL_ENTITIES = [...ENTITIES, ...ACCESS_ENTITIES];
+const ALL_ENTITIES = [...ENTITIES, ...ACCESS_ENTITIES, UploadJobEntity];
 
 export type DatabaseSettings = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 

@@ -11,10 +11,10 @@ export interface StorageLogger {
 }
 
 /**
- * SFTP when FTP_HOST is set, else the embedded local-disk storage under DATA_DIR. The driver is
- * pinged once so a wrong password or host key fails at start, not at the first push.
+ * SFTP when FTP_HOST is set, else the embedded local-disk storage under DATA_DIR. Unless told not
+ * to, the driver is pinged once so a wrong password or host key fails at start, not at the first push.
  */
-export async function createStorageDriver(config: RefityConfig, logger: StorageLogger): Promise<StorageDriver> {
+export async function createStorageDriver(config: RefityConfig, logger: StorageLogger, options: { verify?: boolean } = {}): Promise<StorageDriver> {
   await mkdir(config.dataDir, { recursive: true });
   let driver: StorageDriver;
   if (config.sftp) {
@@ -25,6 +25,6 @@ export async function createStorageDriver(config: RefityConfig, logger: StorageL
     driver = new LocalStorageDriver(config.localStorageDir);
     logger.warn(`no FTP_HOST configured: storing images on local disk in ${config.localStorageDir}`);
   }
-  await driver.ping();
+  if (options.verify ?? true) await driver.ping();
   return driver;
 }

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MetadataStore, openMetadataDatabase } from '@refity/metadata';
+import { LocalStorageDriver } from '@refity/storage-local';
+import { describeStorageDriverContract } from '@refity/testing';
+import { WriteBehindStorage } from './write-behind-storage';
+
+// The upload queue is a storage driver too: it must pass the same contract unchanged.
+describeStorageDriverContract('write-behind queue over local disk', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refity-write-behind-'));
+  const metadata = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));
+  const driver = new WriteBehindStorage(new LocalStorageDriver(join(dir, 'backend')), metadata, { queueDir: join(dir, 'queue'), concurrency: 2 });
+  await driver.start();
+  return {
+    driver,
+    cleanup: async () => {
+      await driver.close();
+      await metadata.dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('WriteBehindStorage', () => {
+  let dir: string;
+  let metadata: MetadataStore;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'refity-write-behind-'));
+    metadata = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));
+  });
+
+  afterEach(async () => {
+    await metadata.dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves a queued file before it reaches the backend, and resumes the queue after a restart', async () => {
+    const backend = new LocalStorageDriver(join(dir, 'backend'));
+    const first = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 1 });
+    // Not started: nothing uploads, as if the backend were unreachable.
+    await first.writeFile('registry/team/app/blobs/b1', Buffer.from('queued bytes'));
+    expect((await first.readFile('registry/team/app/blobs/b1')).toString()).toBe('queued bytes');
+    expect(await backend.exists('registry/team/app/blobs/b1')).toBe(false);
+    expect(first.jobs()).toMatchObject([{ path: 'registry/team/app/blobs/b1', size: 12 }]);
+
+    // A new process finds the job in the database and finishes it.
+    const second = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 1 });
+    await second.start();
+    expect(await second.drain(10_000)).toBe(true);
+    expect((await backend.readFile('registry/team/app/blobs/b1')).toString()).toBe('queued bytes');
+    expect(second.jobs()).toEqual([]);
+    await second.close();
+  });
+
+  it('keeps the newest write of a path and drops a deleted one', async () => {
+    const backend = new LocalStorageDriver(join(dir, 'backend'));
+    const queue = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 2 });
+    await queue.writeFile('registry/team/app/manifests/latest', Buffer.from('v1'));
+    await queue.writeFile('registry/team/app/manifests/latest', Buffer.from('v2'));
+    await queue.writeFile('registry/team/app/manifests/gone', Buffer.from('x'));
+    await queue.delete('registry/team/app/manifests/gone');
+    expect(queue.jobs().map((job) => job.path)).toEqual(['registry/team/app/manifests/latest']);
+    await queue.start();
+    expect(await queue.drain(10_000)).toBe(true);
+    expect((await backend.readFile('registry/team/app/manifests/latest')).toString()).toBe('v2');
+    expect(await backend.exists('registry/team/app/manifests/gone')).toBe(false);
+    await queue.close();
+  });
+});

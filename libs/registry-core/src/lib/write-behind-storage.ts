@@ -1,0 +1,376 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import { MetadataStore, UploadJobEntity } from '@refity/metadata';
+import {
+  AbortedError,
+  AlreadyExistsError,
+  ByteRange,
+  FileInfo,
+  isStorageError,
+  splitStoragePath,
+  StorageDriver,
+  StorageWriter,
+  WriteOptions,
+} from '@refity/storage-api';
+
+export interface WriteBehindOptions {
+  /** Local folder holding files until they are on the backend (on the same disk as DATA_DIR). */
+  queueDir: string;
+  /** Uploads running at once. */
+  concurrency: number;
+  /** Longest wait between retries of a failing upload. */
+  maxBackoffMs?: number;
+  logger?: { log(message: string): void; warn(message: string): void; error(message: string): void };
+}
+
+export interface UploadJobView {
+  id: number;
+  path: string;
+  size: number;
+  bytesDone: number;
+  attempts: number;
+  lastError: string | null;
+  running: boolean;
+  createdAt: Date;
+}
+
+interface PendingJob {
+  entity: UploadJobEntity;
+  running: boolean;
+  bytesDone: number;
+  nextAttemptAt: number;
+  /** Set when the path was deleted or rewritten while this job ran: do not commit its result. */
+  superseded: boolean;
+  /** Settles when the running upload ends (however it ends). */
+  done?: Promise<void>;
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await fs.open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Asynchronous upload mode: a storage driver that accepts writes into a durable local queue
+ * (fsynced file + `upload_jobs` row) and copies them to the real backend (SFTP) in the
+ * background with bounded concurrency, retry and exponential backoff. Until a file is on the
+ * backend, reads are served from the local copy, so a pull right after a push never misses.
+ * Jobs survive restarts; the newest write of a path wins; a path is never uploaded by two
+ * workers at once, so writes land in order.
+ */
+export class WriteBehindStorage implements StorageDriver {
+  readonly name: string;
+  private readonly pending = new Map<string, PendingJob[]>();
+  private running = 0;
+  private started = false;
+  private closed = false;
+  private timer?: NodeJS.Timeout;
+  private readonly maxBackoffMs: number;
+
+  constructor(
+    private readonly backend: StorageDriver,
+    private readonly metadata: MetadataStore,
+    private readonly options: WriteBehindOptions,
+  ) {
+    this.name = `${backend.name}+write-behind`;
+    this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
+  }
+
+  /** Loads the jobs a previous run left and starts the workers. */
+  async start(): Promise<void> {
+    await fs.mkdir(this.options.queueDir, { recursive: true });
+    const jobs = await this.metadata.dataSource.getRepository(UploadJobEntity).find({ order: { id: 'ASC' } });
+    const known = new Set([...this.pending.values()].flat().map((job) => job.entity.id));
+    for (const entity of jobs) if (!known.has(entity.id)) this.track(entity);
+    this.started = true;
+    if (jobs.length > 0) this.options.logger?.log(`resuming ${jobs.length} queued upload(s) to ${this.backend.name}`);
+    this.timer = setInterval(() => this.schedule(), 1000);
+    this.timer.unref();
+    this.schedule();
+  }
+
+  /** Queued uploads, oldest first, for the dashboard and metrics. */
+  jobs(): UploadJobView[] {
+    return [...this.pending.values()]
+      .flat()
+      .map((job) => ({
+        id: job.entity.id,
+        path: job.entity.path,
+        size: job.entity.size,
+        bytesDone: job.bytesDone,
+        attempts: job.entity.attempts,
+        lastError: job.entity.lastError,
+        running: job.running,
+        createdAt: job.entity.createdAt,
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** Resolves once every queued upload has reached the backend (tests, graceful shutdown). */
+  async drain(timeoutMs = 60_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending.size > 0 && Date.now() < deadline) {
+      this.schedule();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return this.pending.size === 0;
+  }
+
+  /** The newest write of `path` still waiting for the backend, if any. */
+  private latest(path: string): PendingJob | undefined {
+    const jobs = (this.pending.get(path) ?? []).filter((job) => !job.superseded);
+    return jobs[jobs.length - 1];
+  }
+
+  private track(entity: UploadJobEntity): void {
+    const job: PendingJob = { entity, running: false, bytesDone: 0, nextAttemptAt: 0, superseded: false };
+    const jobs = this.pending.get(entity.path) ?? [];
+    jobs.push(job);
+    this.pending.set(entity.path, jobs);
+  }
+
+  private async untrack(job: PendingJob): Promise<void> {
+    const jobs = (this.pending.get(job.entity.path) ?? []).filter((other) => other !== job);
+    if (jobs.length > 0) this.pending.set(job.entity.path, jobs);
+    else this.pending.delete(job.entity.path);
+    await this.metadata.transaction((manager) => manager.delete(UploadJobEntity, { id: job.entity.id }));
+    await fs.rm(job.entity.localFile, { force: true });
+  }
+
+  /**
+   * Before the backend's copy of `path` is changed directly (delete, link, move): drops queued
+   * writes of it and waits for a running one, which then does not commit. Returns whether any
+   * write was queued.
+   */
+  private async settle(path: string): Promise<boolean> {
+    const jobs = this.pending.get(path) ?? [];
+    for (const job of jobs) {
+      job.superseded = true;
+      if (job.running) await job.done;
+      else await this.untrack(job);
+    }
+    return jobs.length > 0;
+  }
+
+  private schedule(): void {
+    if (!this.started || this.closed) return;
+    for (const jobs of this.pending.values()) {
+      if (this.running >= this.options.concurrency) return;
+      // Only the oldest job of a path may run: later writes wait, so they land in order.
+      const job = jobs[0];
+      if (job.running || job.nextAttemptAt > Date.now()) continue;
+      this.running++;
+      job.running = true;
+      job.done = this.upload(job).finally(() => {
+        this.running--;
+        job.running = false;
+        this.schedule();
+      });
+    }
+  }
+
+  private async upload(job: PendingJob): Promise<void> {
+    const { path, localFile } = job.entity;
+    try {
+      const writer = await this.backend.createWriter(path);
+      try {
+        const source = createReadStream(localFile, { highWaterMark: 1024 * 1024 });
+        source.on('data', (chunk) => (job.bytesDone += chunk.length));
+        await pipeline(source, writer.stream);
+        if (job.superseded) throw new AbortedError(path);
+        await writer.commit();
+      } catch (error) {
+        await writer.abort(error);
+        throw error;
+      }
+      await this.untrack(job);
+    } catch (error) {
+      if (job.superseded) {
+        await this.untrack(job);
+        return;
+      }
+      job.bytesDone = 0;
+      job.entity.attempts += 1;
+      job.entity.lastError = (error as Error).message;
+      job.nextAttemptAt = Date.now() + Math.min(1000 * 2 ** Math.min(job.entity.attempts - 1, 16), this.maxBackoffMs);
+      this.options.logger?.warn(`upload of ${path} failed (attempt ${job.entity.attempts}), retrying: ${job.entity.lastError}`);
+      await this.metadata
+        .transaction((manager) => manager.update(UploadJobEntity, { id: job.entity.id }, { attempts: job.entity.attempts, lastError: job.entity.lastError }))
+        .catch(() => undefined);
+    }
+  }
+
+  /** Queues a local file (already complete and closed) for upload to `path`. */
+  private async enqueue(path: string, localFile: string, size: number): Promise<void> {
+    await fsyncFile(localFile);
+    const entity = await this.metadata.transaction((manager) => manager.save(manager.create(UploadJobEntity, { path, localFile, size, bytesDone: 0, attempts: 0, lastError: null })));
+    // Older queued writes of the same path are obsolete now that this one is durable.
+    for (const job of [...(this.pending.get(path) ?? [])]) if (!job.running) await this.untrack(job);
+    this.track(entity);
+    this.schedule();
+  }
+
+  // StorageDriver
+
+  /**
+   * Runs `read` on the local copy of the newest queued write of `path`. A copy can be removed
+   * right after it was looked up (uploaded, or replaced by a newer write), so look again; only
+   * when nothing is queued any more does the backend answer.
+   */
+  private async readLocal<T>(path: string, read: (localFile: string) => Promise<T>, fromBackend: () => Promise<T>): Promise<T> {
+    for (let job = this.latest(path); job; job = this.latest(path)) {
+      try {
+        return await read(job.entity.localFile);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        if (this.latest(path) === job) break;
+      }
+    }
+    return fromBackend();
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const prefix = `${path}/`;
+    if ([...this.pending.keys()].some((key) => key.startsWith(prefix))) {
+      return { path, size: 0, modifiedAt: new Date(), isDirectory: true };
+    }
+    return this.readLocal(
+      path,
+      async (localFile) => {
+        const info = await fs.stat(localFile);
+        return { path, size: info.size, modifiedAt: info.mtime, isDirectory: false };
+      },
+      () => this.backend.stat(path),
+    );
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return this.latest(path) !== undefined || this.backend.exists(path);
+  }
+
+  async createReadStream(path: string, range?: ByteRange): Promise<Readable> {
+    return this.readLocal(
+      path,
+      async (localFile) => {
+        const handle = await fs.open(localFile, 'r');
+        return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1024 * 1024 });
+      },
+      () => this.backend.createReadStream(path, range),
+    );
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    return this.readLocal(path, (localFile) => fs.readFile(localFile), () => this.backend.readFile(path));
+  }
+
+  async createWriter(path: string, options: WriteOptions = {}): Promise<StorageWriter> {
+    splitStoragePath(path);
+    if (options.exclusive && (await this.exists(path))) throw new AlreadyExistsError(path);
+    await fs.mkdir(this.options.queueDir, { recursive: true });
+    const localFile = join(this.options.queueDir, randomUUID());
+    const stream: Writable = createWriteStream(localFile, { flags: 'wx', highWaterMark: 1024 * 1024 });
+    let state: 'open' | 'committed' | 'aborted' = 'open';
+    return {
+      stream,
+      commit: async () => {
+        if (state === 'aborted') throw new AbortedError(path);
+        if (state === 'committed') return;
+        if (!stream.writableEnded) stream.end();
+        await finished(stream);
+        const size = (await fs.stat(localFile)).size;
+        await this.enqueue(path, localFile, size);
+        state = 'committed';
+      },
+      abort: async () => {
+        if (state !== 'open') return;
+        state = 'aborted';
+        stream.destroy();
+        await finished(stream).catch(() => undefined);
+        await fs.rm(localFile, { force: true });
+      },
+    };
+  }
+
+  async writeFile(path: string, data: Buffer, options?: WriteOptions): Promise<void> {
+    const writer = await this.createWriter(path, options);
+    writer.stream.end(data);
+    await writer.commit();
+  }
+
+  async list(path: string): Promise<string[]> {
+    const prefix = `${path}/`;
+    const queued = [...this.pending.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length).split('/')[0]);
+    let stored: string[] = [];
+    try {
+      stored = await this.backend.list(path);
+    } catch (error) {
+      if (!isStorageError(error, 'NotFound') || queued.length === 0) throw error;
+    }
+    return [...new Set([...stored, ...queued])].sort();
+  }
+
+  async delete(path: string): Promise<void> {
+    const wasQueued = await this.settle(path);
+    try {
+      await this.backend.delete(path);
+    } catch (error) {
+      if (!(wasQueued && isStorageError(error, 'NotFound'))) throw error;
+    }
+  }
+
+  async deleteFolder(path: string): Promise<void> {
+    let queued = false;
+    for (const key of [...this.pending.keys()]) {
+      if (key.startsWith(`${path}/`)) queued = (await this.settle(key)) || queued;
+    }
+    try {
+      await this.backend.deleteFolder(path);
+    } catch (error) {
+      if (!(queued && isStorageError(error, 'NotFound'))) throw error;
+    }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    if (this.latest(from)) {
+      await this.linkOrCopy(from, to);
+      await this.delete(from);
+      return;
+    }
+    await this.settle(to);
+    await this.backend.move(from, to);
+  }
+
+  async linkOrCopy(from: string, to: string): Promise<void> {
+    const job = this.latest(from);
+    if (job) {
+      const localFile = join(this.options.queueDir, randomUUID());
+      try {
+        await fs.link(job.entity.localFile, localFile);
+        await this.enqueue(to, localFile, job.entity.size);
+        return;
+      } catch (error) {
+        // Uploaded and removed meanwhile: the backend has it now.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    await this.settle(to);
+    await this.backend.linkOrCopy(from, to);
+  }
+
+  ping(): Promise<void> {
+    return this.backend.ping();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.backend.close();
+  }
+}
