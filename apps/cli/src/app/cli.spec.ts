@@ -161,12 +161,19 @@ describe('refity CLI (in-process, real SQLite and local storage)', () => {
 
   it('rebuilds a lost database with reindex', async () => {
     await pushImage('team/app', '1.0', ['a']);
+    await pushImage('team/app', '1.1', ['a', 'c']);
     await pushImage('team/tools/cli', 'latest', ['b']);
+    // what the console shows: groups with repository and tag counts and deduplicated size
+    const catalog = async () =>
+      (await cli(['groups', 'list', '--json'])).json<Array<{ name: string; repositories: number; tags: number; size: number }>>().map(({ name, repositories, tags, size }) => ({ name, repositories, tags, size }));
+    const before = await catalog();
     rmSync(join(dataDir, 'refity.sqlite'));
     for (const suffix of ['-wal', '-shm']) rmSync(join(dataDir, `refity.sqlite${suffix}`), { force: true });
     const reindex = await cli(['reindex', '--json']);
     expect(reindex.code).toBe(0);
-    expect(reindex.json()).toMatchObject({ groups: 1, repositories: 2, manifests: 2, tags: 2, skipped: [] });
+    expect(reindex.json()).toMatchObject({ groups: 1, repositories: 2, manifests: 3, tags: 3, skipped: [] });
+    expect(await catalog()).toEqual(before);
+    expect(await tagsOf('team/app')).toEqual(['1.0', '1.1']);
     expect(await tagsOf('team/tools/cli')).toEqual(['latest']);
     expect((await cli(['verify'])).code).toBe(0);
   });
