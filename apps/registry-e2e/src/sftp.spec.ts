@@ -79,6 +79,17 @@ describe('registry on SFTP', () => {
     expect([...got.digests].sort()).toEqual([...multi.digests].sort());
   });
 
+  it('logs one JSON line per request and never the SFTP password', async () => {
+    for (let i = 0; i < 3; i++) await http.call('GET', '/v2/_catalog');
+    const requestLines = () => readFileSync(reg.logFile, 'utf8').split('\n').filter((line) => line.includes('"msg":"request"'));
+    await waitFor(() => requestLines().filter((line) => line.includes('"path":"/v2/_catalog"')).length >= 3, 'three request log lines', 10_000);
+    const lines = requestLines();
+    expect(JSON.parse(lines[0])).toMatchObject({ app: 'registry', req: { method: expect.any(String), path: expect.stringMatching(/^\//) }, res: { status: expect.any(Number) } });
+    // The harness's own header lines record the environment it passed; the registry's lines must not.
+    const registryOutput = readFileSync(reg.logFile, 'utf8').split('\n').filter((line) => !line.startsWith('=== registry-e2e'));
+    expect(registryOutput.join('\n')).not.toContain(sshd.password);
+  });
+
   it('serves byte ranges of a blob stored on SFTP', async () => {
     const layer = single.images[0].layers[1];
     const data = readFileSync(onServer('myteam', 'app', 'blobs', layer.digest));
@@ -92,6 +103,8 @@ describe('registry on SFTP', () => {
     await sshd.kill();
     const down = await http.call('GET', `/v2/myteam/app/blobs/${layer.digest}`);
     expectOciError(down, 503, 'UNAVAILABLE');
+    expect((await http.call('GET', '/readyz')).status).toBe(503);
+    expect((await http.call('GET', '/healthz')).status).toBe(200);
     await sshd.restart();
     let status = 0;
     for (let attempt = 0; attempt < 30 && status !== 200; attempt++) {
@@ -99,6 +112,7 @@ describe('registry on SFTP', () => {
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(status).toBe(200);
+    expect((await http.call('GET', '/readyz')).json()).toMatchObject({ status: 'ready', storage: { ok: true }, database: { ok: true } });
     const out = join(work, 'after-outage');
     await skopeo.copy(remote('myteam/app:1.0.0'), `oci:${out}:pulled`);
     expect((await readLayout(out, 'pulled')).top).toEqual(single.top);

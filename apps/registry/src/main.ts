@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig } from '@refity/config';
+import { createRequestLogger } from '@refity/observability';
 import { AppModule } from './app/app.module';
 
 async function bootstrap(): Promise<void> {
@@ -23,6 +24,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bodyParser: false, bufferLogs: true });
   // Client addresses (login limit, audit) follow X-Forwarded-For only behind a trusted proxy.
   app.set('trust proxy', config.env.TRUST_PROXY);
+  app.use(createRequestLogger(config.env.LOG_LEVEL, 'registry'));
   app.enableShutdownHooks();
   // Large layers over slow links take longer than Node's default 5-minute request timeout.
   const server = app.getHttpServer();

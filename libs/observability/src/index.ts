@@ -1,2 +1,3 @@
 export * from './lib/metrics';
 export * from './lib/gc-metrics';
+export * from './lib/request-logger';

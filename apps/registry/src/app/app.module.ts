@@ -9,6 +9,7 @@ import { CONFIG, STORAGE } from './tokens';
 import { GcScheduler } from './gc-scheduler';
 import { RegistryMetrics } from './registry-metrics';
 import { storageProvider } from './storage.provider';
+import { HealthController } from './health/health.controller';
 import { V2Controller } from './v2/v2.controller';
 
 @Module({})
@@ -23,7 +24,7 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [MetricsModule.forApp('registry')],
-      controllers: [V2Controller],
+      controllers: [V2Controller, HealthController],
       providers: [
         RegistryMetrics,
         GcScheduler,
