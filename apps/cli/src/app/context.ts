@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, RefityConfig } from '@refity/config';
 import { CatalogQueries, databaseSettingsFor, DatabaseSettings, MetadataStore, openMetadataDatabase, UserStore } from '@refity/metadata';
-import { Maintenance, RegistryAdminService, RegistryService } from '@refity/registry-core';
+import { Maintenance, RegistryAdminService, RegistryService, withUploadQueue } from '@refity/registry-core';
 import { StorageDriver } from '@refity/storage-api';
 import { createStorageDriver } from '@refity/storage-factory';
 import { CliError, CliIo } from './io';
@@ -31,11 +31,15 @@ export class CliContext {
   }
 
   storage(): Promise<StorageDriver> {
-    this.storagePromise ??= createStorageDriver(this.config, {
-      log: (message) => this.verbose && this.io.stderr.write(`storage: ${message}\n`),
-      warn: (message) => this.verbose && this.io.stderr.write(`storage: ${message}\n`),
-      error: (message) => this.io.stderr.write(`storage: ${message}\n`),
-    });
+    this.storagePromise ??= (async () => {
+      const backend = await createStorageDriver(this.config, {
+        log: (message) => this.verbose && this.io.stderr.write(`storage: ${message}\n`),
+        warn: (message) => this.verbose && this.io.stderr.write(`storage: ${message}\n`),
+        error: (message) => this.io.stderr.write(`storage: ${message}\n`),
+      });
+      // Files the registry has accepted but not yet uploaded live in its queue: see them too.
+      return withUploadQueue(this.config, backend, await this.metadata(), 'observer');
+    })();
     return this.storagePromise;
   }
 

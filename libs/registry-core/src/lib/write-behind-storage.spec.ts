@@ -69,3 +69,34 @@ describe('WriteBehindStorage', () => {
     await queue.close();
   });
 });
+
+describe('WriteBehindStorage observer (admin API, CLI)', () => {
+  let dir: string;
+  let metadata: MetadataStore;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'refity-write-behind-'));
+    metadata = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));
+  });
+
+  afterEach(async () => {
+    await metadata.dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads files still queued by the worker, and a folder delete keeps them from reaching the backend', async () => {
+    const backend = new LocalStorageDriver(join(dir, 'backend'));
+    const worker = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 1 });
+    const observer = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 1, role: 'observer' });
+    await worker.writeFile('registry/team/app/blobs/b1', Buffer.from('queued'));
+    await worker.writeFile('registry/team/keep/blobs/b2', Buffer.from('kept'));
+    expect((await observer.readFile('registry/team/app/blobs/b1')).toString()).toBe('queued');
+
+    await observer.deleteFolder('registry/team/app');
+    await worker.start();
+    expect(await worker.drain(10_000)).toBe(true);
+    expect(await backend.exists('registry/team/app/blobs/b1')).toBe(false);
+    expect((await backend.readFile('registry/team/keep/blobs/b2')).toString()).toBe('kept');
+    await worker.close();
+  });
+});

@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
+import { RefityConfig } from '@refity/config';
 import { MetadataStore, UploadJobEntity } from '@refity/metadata';
 import {
   AbortedError,
@@ -23,6 +24,11 @@ export interface WriteBehindOptions {
   concurrency: number;
   /** Longest wait between retries of a failing upload. */
   maxBackoffMs?: number;
+  /**
+   * `worker` (the registry) uploads the queue; `observer` (admin API, CLI) only reads queued
+   * files from the database and drops queued writes of paths it deletes.
+   */
+  role?: 'worker' | 'observer';
   logger?: { log(message: string): void; warn(message: string): void; error(message: string): void };
 }
 
@@ -123,6 +129,19 @@ export class WriteBehindStorage implements StorageDriver {
     return this.pending.size === 0;
   }
 
+  private jobRows() {
+    return this.metadata.dataSource.getRepository(UploadJobEntity);
+  }
+
+  /** Observer side of `settle`: removes queued writes of `path` (or below it) from the shared queue. */
+  private async dropQueuedRows(path: string, folder: boolean): Promise<boolean> {
+    const rows = (await this.jobRows().find()).filter((row) => (folder ? row.path.startsWith(`${path}/`) : row.path === path));
+    if (rows.length === 0) return false;
+    await this.metadata.transaction((manager) => manager.delete(UploadJobEntity, rows.map((row) => row.id)));
+    for (const row of rows) await fs.rm(row.localFile, { force: true });
+    return true;
+  }
+
   /** The newest write of `path` still waiting for the backend, if any. */
   private latest(path: string): PendingJob | undefined {
     const jobs = (this.pending.get(path) ?? []).filter((job) => !job.superseded);
@@ -178,12 +197,19 @@ export class WriteBehindStorage implements StorageDriver {
 
   private async upload(job: PendingJob): Promise<void> {
     const { path, localFile } = job.entity;
+    // An observer (admin API) deletes a path by dropping the job's row: nothing to upload then.
+    const dropped = async () => !(await this.jobRows().exists({ where: { id: job.entity.id } }));
+    if (await dropped()) {
+      await this.untrack(job);
+      return;
+    }
     try {
       const writer = await this.backend.createWriter(path);
       try {
         const source = createReadStream(localFile, { highWaterMark: 1024 * 1024 });
         source.on('data', (chunk) => (job.bytesDone += chunk.length));
         await pipeline(source, writer.stream);
+        if (!job.superseded && (await dropped())) job.superseded = true;
         if (job.superseded) throw new AbortedError(path);
         await writer.commit();
       } catch (error) {
@@ -225,6 +251,17 @@ export class WriteBehindStorage implements StorageDriver {
    * when nothing is queued any more does the backend answer.
    */
   private async readLocal<T>(path: string, read: (localFile: string) => Promise<T>, fromBackend: () => Promise<T>): Promise<T> {
+    if (this.options.role === 'observer') {
+      const queued = await this.jobRows().findOne({ where: { path }, order: { id: 'DESC' } });
+      if (queued) {
+        try {
+          return await read(queued.localFile);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+      return fromBackend();
+    }
     for (let job = this.latest(path); job; job = this.latest(path)) {
       try {
         return await read(job.entity.localFile);
@@ -317,7 +354,7 @@ export class WriteBehindStorage implements StorageDriver {
   }
 
   async delete(path: string): Promise<void> {
-    const wasQueued = await this.settle(path);
+    const wasQueued = this.options.role === 'observer' ? await this.dropQueuedRows(path, false) : await this.settle(path);
     try {
       await this.backend.delete(path);
     } catch (error) {
@@ -326,7 +363,7 @@ export class WriteBehindStorage implements StorageDriver {
   }
 
   async deleteFolder(path: string): Promise<void> {
-    let queued = false;
+    let queued = this.options.role === 'observer' ? await this.dropQueuedRows(path, true) : false;
     for (const key of [...this.pending.keys()]) {
       if (key.startsWith(`${path}/`)) queued = (await this.settle(key)) || queued;
     }
@@ -373,4 +410,21 @@ export class WriteBehindStorage implements StorageDriver {
     if (this.timer) clearInterval(this.timer);
     await this.backend.close();
   }
+}
+
+/**
+ * The storage every process must use for registry files: the backend itself, or, in asynchronous
+ * upload mode (SFTP without SFTP_SYNC_UPLOAD), the shared upload queue in front of it — the
+ * registry as its worker, the admin API and CLI as observers that see queued files and drop
+ * queued writes of what they delete.
+ */
+export function withUploadQueue(
+  config: RefityConfig,
+  backend: StorageDriver,
+  metadata: MetadataStore,
+  role: 'worker' | 'observer',
+  logger?: WriteBehindOptions['logger'],
+): StorageDriver | WriteBehindStorage {
+  if (!config.sftp || config.env.SFTP_SYNC_UPLOAD) return backend;
+  return new WriteBehindStorage(backend, metadata, { queueDir: join(config.dataDir, 'upload-queue'), concurrency: config.env.UPLOAD_CONCURRENCY, role, logger });
 }

@@ -3,7 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AUTH_SETTINGS, AuthSettings, RegistryCredentials } from '@refity/auth';
 import { RefityConfig } from '@refity/config';
 import { AccessStore, AuditStore, CatalogQueries, databaseSettingsFor, MetadataStore, openMetadataDatabase, UserStore } from '@refity/metadata';
-import { ImageInspector, RegistryAdminService, RegistryService } from '@refity/registry-core';
+import { ImageInspector, RegistryAdminService, RegistryService, withUploadQueue } from '@refity/registry-core';
 import { StorageDriver } from '@refity/storage-api';
 import { createStorageDriver } from '@refity/storage-factory';
 import { AdminAudit, AuditContextInterceptor } from './admin-audit';
@@ -25,7 +25,12 @@ export class CoreModule implements OnApplicationShutdown {
     const providers = [
       { provide: CONFIG, useValue: config },
       { provide: AUTH_SETTINGS, useValue: authSettings },
-      { provide: STORAGE, useFactory: () => createStorageDriver(config, new Logger('Storage')) },
+      {
+        provide: STORAGE,
+        inject: [MetadataStore],
+        // An observer of the registry's upload queue: sees files not yet on SFTP, cancels their upload on delete.
+        useFactory: async (metadata: MetadataStore) => withUploadQueue(config, await createStorageDriver(config, new Logger('Storage')), metadata, 'observer'),
+      },
       {
         provide: MetadataStore,
         useFactory: async () => new MetadataStore(await openMetadataDatabase(databaseSettingsFor(config.sqlitePath, config.env.DATABASE_URL))),
