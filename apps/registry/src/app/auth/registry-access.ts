@@ -101,6 +101,8 @@ export class RegistryAccess {
   private readonly accounts = new Map<string, Cached<RegistryPrincipal | OciError>>();
   private readonly policies = new Map<string, Cached<AccessPolicy>>();
   private readonly basics = new Map<string, Cached<RegistryPrincipal>>();
+  /** Verified bearer tokens until they expire: a push sends the same token with every chunk. */
+  private readonly verified = new Map<string, VerifiedRegistryToken>();
   private readonly touched = new Map<string, number>();
   readonly enabled: boolean;
 
@@ -228,9 +230,17 @@ export class RegistryAccess {
   }
 
   private async fromBearer(request: Request, response: Response, need: AccessNeed, value: string): Promise<AccessContext> {
-    let token: VerifiedRegistryToken;
+    let token = this.verified.get(value);
+    if (token && token.expiresAt * 1000 <= Date.now()) {
+      this.verified.delete(value);
+      token = undefined;
+    }
     try {
-      token = this.tokens.verifyAccess(value);
+      if (!token) {
+        token = this.tokens.verifyAccess(value);
+        if (this.verified.size >= MAX_CACHED) this.verified.clear();
+        this.verified.set(value, token);
+      }
     } catch (error) {
       if (!(error instanceof RegistryTokenError)) throw error;
       throw this.challenge(request, response, need, error.reason === 'expired' ? 'token expired; log in again' : 'invalid token', 'invalid_token');
