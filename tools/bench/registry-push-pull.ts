@@ -23,9 +23,9 @@
  * <= 200 MiB while pushing a 2 GiB layer), plus the drain time.
  * Images are generated once (fixed seeds) under $TMPDIR/refity-bench-images and reused.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, openSync, closeSync, promises as fs, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,16 @@ import { SshdServer, startSshd } from '@refity/testing';
 import { ImageInfo, writeImage } from '../../apps/registry-e2e/src/support/oci-image';
 
 const MiB = 1024 * 1024;
+/** the registry bundle every Refity target runs (a snapshot of dist/apps/registry/main.js) */
+let registryMain = '';
+
+function gitLine(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: workspace, encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
 // compiled to tmp/bench/tools/bench/ by run.cjs
 const workspace = resolve(__dirname, '..', '..', '..', '..');
 
@@ -194,7 +204,7 @@ function refityKind(server: SshdServer, sync: boolean): TargetKind {
         FTP_ROOT: ftpRoot,
         SFTP_SYNC_UPLOAD: sync ? 'true' : 'false',
       };
-      const target = await startProcess(process.execPath, [join(workspace, 'dist', 'apps', 'registry', 'main.js')], env, port, join(runDir, 'registry.log'));
+      const target = await startProcess(process.execPath, [registryMain], env, port, join(runDir, 'registry.log'));
       const remoteRoot = join(server.sftpRoot, ftpRoot);
       const queueDir = join(dataDir, 'upload-queue');
       if (!sync) {
@@ -286,8 +296,17 @@ async function main(): Promise<void> {
   const command = `node tools/bench/run.cjs registry-push-pull ${process.argv.slice(2).join(' ')}`.trim();
   const load: number[][] = [loadavg()];
   const startedAt = new Date();
-  const main = join(workspace, 'dist', 'apps', 'registry', 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} missing: npx nx build registry`);
+  const built = join(workspace, 'dist', 'apps', 'registry', 'main.js');
+  if (!existsSync(built)) throw new Error(`${built} missing: npx nx build registry`);
+  // Other people rebuild dist/ while this runs: every run uses one snapshot of the bundle (next to
+  // tmp/bench, outside dist/ which a rebuild wipes; node_modules resolve from the workspace as for dist/).
+  const bundle = readFileSync(built);
+  registryMain = join(workspace, 'tmp', 'bench', `registry-main-${process.pid}.js`);
+  writeFileSync(registryMain, bundle);
+  const bundleNote =
+    `dist/apps/registry/main.js sha256 ${createHash('sha256').update(bundle).digest('hex').slice(0, 12)}, built ${statSync(built).mtime.toISOString().slice(0, 19)}Z, ` +
+    `HEAD ${gitLine(['rev-parse', '--short', 'HEAD'])}${gitLine(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!tools/bench', ':!docs/benchmarks.md']) ? ' (working tree had uncommitted changes)' : ''}`;
+  console.log(`registry bundle: ${bundleNote}`);
 
   console.log(`registry-push-pull: ${runs} runs, big image 4 x ${bigMiB} MiB, ${smallCount} small images 3 x 1 MiB, huge ${hugeMiB} MiB; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('images:');
@@ -384,7 +403,7 @@ async function main(): Promise<void> {
       const section = [
         `## Registry push/pull (skopeo) — ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
         '',
-        `Command: \`${command}\` (from the repo root, as root, after \`npx nx build registry\`).`,
+        `Command: \`${command}\` (from the repo root, as root, after \`npx nx build registry\`). Registry: ${bundleNote}.`,
         '',
         `Machine: ${machine}. Load average (1 min) ${minLoad.toFixed(2)}–${maxLoad.toFixed(2)} during the run ` +
           `(at start: ${loadText(load[0])}), so single numbers are noisy; medians of ${runsDone} runs${final ? '' : ' (partial: the run was still going)'}, individual runs in brackets.`,
@@ -496,6 +515,7 @@ async function main(): Promise<void> {
     for (const c of children) c.kill('SIGKILL');
     await server.stop();
     await fs.rm(workDir, { recursive: true, force: true });
+    rmSync(registryMain, { force: true });
     process.removeListener('SIGINT', interrupt);
     process.removeListener('SIGTERM', interrupt);
   }
@@ -505,5 +525,6 @@ async function main(): Promise<void> {
 main().catch((error) => {
   console.error(error);
   for (const c of children) c.kill('SIGKILL');
+  if (registryMain) rmSync(registryMain, { force: true });
   process.exitCode = 1;
 });
