@@ -61,10 +61,13 @@ describe('registry on SFTP', () => {
   it('puts every blob, manifest and tag file of a push on the SFTP server, byte-exact', async () => {
     await skopeo.copy(single.ref, remote('myteam/app:1.0.0'));
     // Uploads to SFTP are asynchronous by default: wait for the queue.
-    await waitFor(() => existsSync(onServer('myteam', 'app', 'manifests', '1.0.0')), 'the tag file on the SFTP server');
+    const fileOf = (digest: string) => (digest === single.top.digest ? onServer('myteam', 'app', 'manifests', digest) : onServer('myteam', 'app', 'blobs', digest));
+    await waitFor(
+      () => existsSync(onServer('myteam', 'app', 'manifests', '1.0.0')) && single.digests.every((digest) => existsSync(fileOf(digest))),
+      'every file of the push on the SFTP server',
+    );
     for (const digest of single.digests) {
-      const path = digest === single.top.digest ? onServer('myteam', 'app', 'manifests', digest) : onServer('myteam', 'app', 'blobs', digest);
-      expect(existsSync(path)).toBe(true);
+      const path = fileOf(digest);
       expect(sha256(readFileSync(path))).toBe(digest);
     }
     expect(sha256(readFileSync(onServer('myteam', 'app', 'manifests', '1.0.0')))).toBe(single.top.digest);

@@ -9,6 +9,7 @@ import { parseManifest } from './manifest';
 import { isValidTag, parseRepositoryName } from './names';
 import { OciError, ociErrors } from './oci-error';
 import { UploadBuffer } from './upload-buffer';
+import { WriteBehindStorage } from './write-behind-storage';
 
 export interface RegistrySettings {
   autoCreateGroups: boolean;
@@ -205,13 +206,11 @@ export class RegistryService {
     const size = status.offset;
     if (!(await this.metadata.findBlob(repository.id, digest))) {
       try {
-        const writer = await this.storage.createWriter(storageLayout.blob(name, digest));
-        try {
-          await pipeline(this.uploads.open(id), writer.stream);
-          await writer.commit();
-        } catch (error) {
-          await writer.abort(error);
-          throw error;
+        if (this.storage instanceof WriteBehindStorage) {
+          // Asynchronous mode: the verified buffer itself becomes the queued upload.
+          await this.storage.adoptFile(storageLayout.blob(name, digest), this.uploads.pathOf(id), size);
+        } else {
+          await this.storeBuffer(name, id, digest);
         }
       } catch (error) {
         storageFailure(error, () => ociErrors.uploadUnknown(id));
@@ -221,6 +220,18 @@ export class RegistryService {
     await this.metadata.deleteUploadSession(id);
     await this.uploads.remove(id);
     return { digest, size };
+  }
+
+  /** Streams a verified upload buffer to storage under a temporary name, then commits it. */
+  private async storeBuffer(name: string, id: string, digest: string): Promise<void> {
+    const writer = await this.storage.createWriter(storageLayout.blob(name, digest));
+    try {
+      await pipeline(this.uploads.open(id), writer.stream);
+      await writer.commit();
+    } catch (error) {
+      await writer.abort(error);
+      throw error;
+    }
   }
 
   async cancelUpload(name: string, id: string): Promise<void> {

@@ -237,10 +237,29 @@ export class WriteBehindStorage implements StorageDriver {
   private async enqueue(path: string, localFile: string, size: number): Promise<void> {
     await fsyncFile(localFile);
     const entity = await this.metadata.transaction((manager) => manager.save(manager.create(UploadJobEntity, { path, localFile, size, bytesDone: 0, attempts: 0, lastError: null })));
-    // Older queued writes of the same path are obsolete now that this one is durable.
-    for (const job of [...(this.pending.get(path) ?? [])]) if (!job.running) await this.untrack(job);
+    // Older queued writes of the same path are obsolete now that this one is durable; track the
+    // new one first so a reader always finds a copy.
+    const older = [...(this.pending.get(path) ?? [])];
     this.track(entity);
+    for (const job of older) if (!job.running) await this.untrack(job);
     this.schedule();
+  }
+
+  /**
+   * Takes over a complete local file (an upload buffer on the same disk) as the write of `path`:
+   * a rename instead of a copy, so a pushed layer is written to local disk once.
+   */
+  async adoptFile(path: string, file: string, size: number): Promise<void> {
+    splitStoragePath(path);
+    await fs.mkdir(this.options.queueDir, { recursive: true });
+    const localFile = join(this.options.queueDir, randomUUID());
+    try {
+      await fs.rename(file, localFile);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      await fs.copyFile(file, localFile);
+    }
+    await this.enqueue(path, localFile, size);
   }
 
   // StorageDriver
