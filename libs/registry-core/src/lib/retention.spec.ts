@@ -180,6 +180,48 @@ describe('RetentionService and Maintenance on SQLite and local storage', () => {
     expect((await registry.findManifest('team/app', 'keep')).digest).toBe(shared.manifest);
   });
 
+  it('deletes the images of a multi-arch index with it, unless another index still lists them', async () => {
+    const sizes = new Map<string, number>();
+    const index = async (tag: string, children: Array<{ manifest: string }>) => {
+      const body = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MEDIA_TYPES.ociIndex,
+          manifests: children.map((child, position) => ({
+            mediaType: MEDIA_TYPES.ociManifest,
+            digest: child.manifest,
+            size: sizes.get(child.manifest) as number,
+            platform: { os: 'linux', architecture: position === 0 ? 'amd64' : 'arm64' },
+          })),
+        }),
+      );
+      return (await registry.putManifest('team/app', tag, body, MEDIA_TYPES.ociIndex)).digest;
+    };
+    const child = async (name: string) => {
+      const image = await pushImage('team/app', `tmp-${name}`, [`layer-${name}`]);
+      sizes.set(image.manifest, (await registry.readManifest('team/app', image.manifest)).length);
+      await registry.deleteManifest('team/app', `tmp-${name}`);
+      return image;
+    };
+    const amd = await child('amd');
+    const arm = await child('arm');
+    const shared = await child('shared');
+    const oldIndex = await index('old', [amd, shared]);
+    await index('new', [arm, shared]);
+    await age('team/app', 'old', 30);
+    await age('team/app', 'new', 1);
+    await maintenance.retention.setPolicy({ target: 'team/app', keepLast: 1, keepDays: null, protectedTags: [] });
+
+    const dry = await maintenance.run({ dryRun: true, gracePeriodMs: 0 });
+    expect(dry.retention?.deletedManifests.map((entry) => entry.digest).sort()).toEqual([oldIndex, amd.manifest].sort());
+    const real = await maintenance.run({ gracePeriodMs: 0 });
+    expect(real.retention?.deletedManifests.map((entry) => entry.digest).sort()).toEqual([oldIndex, amd.manifest].sort());
+    expect(real.gc.deletedBlobs.map((entry) => entry.digest).sort()).toEqual(amd.blobs.sort());
+    expect(real.gc.reclaimedBytes).toBe(dry.gc.reclaimedBytes);
+    expect(await registry.readManifest('team/app', shared.manifest)).toBeInstanceOf(Buffer);
+    for (const blob of [...arm.blobs, ...shared.blobs]) expect(await storage.exists(storageLayout.blob('team/app', blob))).toBe(true);
+  });
+
   it('does nothing without policies and limits a run to one group', async () => {
     await pushImage('team/app', 'a', ['x']);
     await pushImage('ops/app', 'a', ['y']);

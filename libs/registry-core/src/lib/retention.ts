@@ -28,7 +28,7 @@ export interface RetentionReport {
   repositories: RetentionDecision[];
   /** Every deleted (or, on a dry run, doomed) tag. */
   deletedTags: Array<{ repository: string; tag: string; digest: string }>;
-  /** Manifests that lost their last tag and are listed by no index, and their referrers. */
+  /** Manifests that lost their last tag and are listed by no index, the children of deleted indexes, and their referrers. */
   deletedManifests: Array<{ repository: string; digest: string }>;
 }
 
@@ -181,21 +181,32 @@ export class RetentionService {
 
     const stillTagged = new Set(keep.map((tag) => tag.digest));
     const manifests = await this.metadata.manifestsOf(repository.id);
+    const digestOfId = new Map(manifests.map((manifest) => [manifest.id, manifest.digest]));
     const references = await this.metadata.referencesOf(manifests.map((manifest) => manifest.id));
-    const listedByIndex = new Set(references.filter((reference) => reference.kind === 'manifest').map((reference) => reference.digest));
+    // index → children and child → indexes listing it
+    const childrenOf = new Map<string, string[]>();
+    const parentsOf = new Map<string, string[]>();
+    for (const reference of references) {
+      if (reference.kind !== 'manifest') continue;
+      const parent = digestOfId.get(reference.manifestId) as string;
+      childrenOf.set(parent, [...(childrenOf.get(parent) ?? []), reference.digest]);
+      parentsOf.set(reference.digest, [...(parentsOf.get(reference.digest) ?? []), parent]);
+    }
+    const doomed = new Set<string>();
     const pending = [...orphanCandidates];
-    const seen = new Set<string>();
     while (pending.length > 0) {
       const digest = pending.shift() as string;
-      if (seen.has(digest)) continue;
-      seen.add(digest);
+      if (doomed.has(digest)) continue;
       const deleted = dryRun
-        ? !stillTagged.has(digest) && !listedByIndex.has(digest)
+        ? !stillTagged.has(digest) && (parentsOf.get(digest) ?? []).every((parent) => doomed.has(parent))
         : await this.store.deleteManifestIfUnreferenced(repository.id, digest);
       if (!deleted) continue;
+      doomed.add(digest);
       if (!dryRun) await this.removeFile(storageLayout.manifest(repository.name, digest));
       report.deletedManifests.push({ repository: repository.name, digest });
-      // Signatures, SBOMs and other referrers of the image go with it (unless tagged themselves).
+      // The images of a deleted index, and the signatures, SBOMs and other referrers of what goes,
+      // go with it (unless tagged or listed elsewhere: checked when their turn comes).
+      pending.push(...(childrenOf.get(digest) ?? []));
       for (const referrer of manifests.filter((manifest) => manifest.subjectDigest === digest)) pending.push(referrer.digest);
     }
   }
