@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Dockerd, Skopeo, startDockerd } from './support/clients';
 import { DEFAULT_PLATFORMS, ImageInfo, MediaTypes, sha256, writeImage, writeTar } from './support/oci-image';
 import { RegistryHandle, startRegistry } from './support/registry';
+import { SftpStorage, startSftpStorage } from './support/sftp-storage';
 import { removeDir, tempDir } from './support/tmp';
 
 interface DockerImage {
@@ -18,6 +19,7 @@ interface DockerImage {
 
 describe('docker', () => {
   let reg: RegistryHandle;
+  let storage: SftpStorage;
   let skopeo: Skopeo;
   let dockerd: Dockerd;
   let work: string;
@@ -36,7 +38,9 @@ describe('docker', () => {
 
   beforeAll(async () => {
     skopeo = new Skopeo();
-    reg = await startRegistry({ AUTO_CREATE_GROUPS: 'true', REGISTRY_AUTH: 'none' });
+    // Images land on a real sshd, as in production (asynchronous uploads, the default).
+    storage = await startSftpStorage();
+    reg = await startRegistry({ AUTO_CREATE_GROUPS: 'true', REGISTRY_AUTH: 'none', ...storage.env });
     work = await tempDir('docker-work');
     single = await writeImage(join(work, 'src'), { tag: '1.0.0', layers: 2, layerSize: 256 * 1024, seed: 'docker-single' });
     multi = await writeImage(join(work, 'src'), { tag: 'multi', layers: 2, layerSize: 128 * 1024, seed: 'docker-multi', platforms: DEFAULT_PLATFORMS });
@@ -49,6 +53,7 @@ describe('docker', () => {
     await dockerd?.stop();
     await reg?.stop();
     await removeDir(work);
+    await storage?.stop();
   });
 
   it('pulls an OCI image pushed by skopeo', async () => {

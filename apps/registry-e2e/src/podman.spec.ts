@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Podman, Skopeo } from './support/clients';
 import { DEFAULT_PLATFORMS, ImageInfo, MediaTypes, sha256, writeImage } from './support/oci-image';
 import { RegistryHandle, startRegistry } from './support/registry';
+import { SftpStorage, startSftpStorage } from './support/sftp-storage';
 import { removeDir, tempDir } from './support/tmp';
 
 interface Manifest {
@@ -17,6 +18,7 @@ interface Manifest {
 
 describe('podman', () => {
   let reg: RegistryHandle;
+  let storage: SftpStorage;
   let skopeo: Skopeo;
   let podman: Podman;
   let work: string;
@@ -39,7 +41,9 @@ describe('podman', () => {
   beforeAll(async () => {
     skopeo = new Skopeo();
     podman = await Podman.create();
-    reg = await startRegistry({ AUTO_CREATE_GROUPS: 'true', REGISTRY_AUTH: 'none' });
+    // Images land on a real sshd, as in production (asynchronous uploads, the default).
+    storage = await startSftpStorage();
+    reg = await startRegistry({ AUTO_CREATE_GROUPS: 'true', REGISTRY_AUTH: 'none', ...storage.env });
     work = await tempDir('podman-work');
     single = await writeImage(join(work, 'src'), { tag: '1.0.0', layers: 2, layerSize: 256 * 1024, seed: 'podman-single' });
     multi = await writeImage(join(work, 'src'), { tag: 'multi', layers: 2, layerSize: 128 * 1024, seed: 'podman-multi', platforms: DEFAULT_PLATFORMS });
@@ -51,6 +55,7 @@ describe('podman', () => {
     await reg?.stop();
     await podman?.dispose();
     await removeDir(work);
+    await storage?.stop();
   });
 
   it('pulls an image pushed by skopeo', async () => {

@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { Skopeo } from './support/clients';
 import { DEFAULT_PLATFORMS, ImageInfo, MediaTypes, readLayout, sha256, writeImage } from './support/oci-image';
 import { RegistryHandle, startRegistry } from './support/registry';
+import { SftpStorage, startSftpStorage } from './support/sftp-storage';
 import { removeDir, tempDir } from './support/tmp';
 
 const sorted = (a: string[]) => [...a].sort();
 
 describe('skopeo', () => {
   let reg: RegistryHandle;
+  let storage: SftpStorage;
   let skopeo: Skopeo;
   let work: string;
   let single: ImageInfo;
@@ -35,7 +37,9 @@ describe('skopeo', () => {
 
   beforeAll(async () => {
     skopeo = new Skopeo();
-    reg = await startRegistry({ AUTO_CREATE_GROUPS: 'true', REGISTRY_AUTH: 'none' });
+    // Images land on a real sshd, as in production (asynchronous uploads, the default).
+    storage = await startSftpStorage();
+    reg = await startRegistry({ AUTO_CREATE_GROUPS: 'true', REGISTRY_AUTH: 'none', ...storage.env });
     work = await tempDir('skopeo');
     single = await writeImage(join(work, 'src'), { tag: '1.0.0', layers: 3, layerSize: 512 * 1024, seed: 'skopeo-single' });
     multi = await writeImage(join(work, 'src'), { tag: 'multi', layers: 2, layerSize: 256 * 1024, seed: 'skopeo-multi', platforms: DEFAULT_PLATFORMS });
@@ -44,6 +48,7 @@ describe('skopeo', () => {
   afterAll(async () => {
     await reg?.stop();
     await removeDir(work);
+    await storage?.stop();
   });
 
   it('pushes an OCI image and pulls back the same manifest digest and every blob digest', async () => {
