@@ -519,6 +519,7 @@ async function main(): Promise<void> {
     process.removeListener('SIGINT', interrupt);
     process.removeListener('SIGTERM', interrupt);
   }
+  report(runs, true);
 
 }
 
