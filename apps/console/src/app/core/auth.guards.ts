@@ -19,7 +19,7 @@ export const sessionGuard: CanActivateFn = () => {
   return session.loggedIn() ? true : inject(Router).createUrlTree(['/login']);
 };
 
-/** Admin-only pages (users). */
+/** Admin-only pages (users, permissions, robots, audit log). */
 export const adminGuard: CanActivateFn = () => {
   const session = inject(AuthSession);
   return session.isAdmin() ? true : inject(Router).createUrlTree(['/dashboard']);

@@ -9,6 +9,7 @@ import { MatSnackBar, MatSnackBarModule } from '@angular/material/snack-bar';
 import { Router } from '@angular/router';
 import { AuthSession } from '../../core/auth-session';
 import { errorMessage } from '../../core/errors';
+import { PersonalTokens } from '../profile/personal-tokens';
 
 /** The admin API's rule (libs/auth password policy): at least 10 characters, not common, not containing the username. */
 export const MIN_PASSWORD_LENGTH = 10;
@@ -21,11 +22,12 @@ function sameAsNew(group: AbstractControl): ValidationErrors | null {
 
 /**
  * Change password. Two uses: the forced first-login change (route /password, outside the shell,
- * for a user flagged mustChangePassword) and the Profile page inside the shell.
+ * for a user flagged mustChangePassword) and the Profile page inside the shell, which also lists
+ * your personal access tokens.
  */
 @Component({
   selector: 'rf-password',
-  imports: [ReactiveFormsModule, MatCardModule, MatFormFieldModule, MatInputModule, MatButtonModule, MatProgressBarModule, MatSnackBarModule],
+  imports: [ReactiveFormsModule, MatCardModule, MatFormFieldModule, MatInputModule, MatButtonModule, MatProgressBarModule, MatSnackBarModule, PersonalTokens],
   templateUrl: './password.html',
   styleUrl: './password.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
