@@ -2,8 +2,8 @@
  * The console in a real browser against the real system: the built registry and admin API (one
  * DATA_DIR), images pushed by skopeo, Debian's chromium through playwright-core. One scenario in
  * order, as an operator would go: first login with the forced password change, create a group,
- * push, dashboard, browse to a tag, layers, copy the pull command, delete a tag, create a user and
- * log in as them. Screenshots of each page go to dist/e2e/console/screenshots/.
+ * push, dashboard, browse to a tag, layers, copy the pull command, delete a tag, create a robot
+ * account (secret shown once), create a user and log in as them. Screenshots of each page go to dist/e2e/console/screenshots/.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -257,6 +257,33 @@ describe('console in chromium against the real admin API and registry', () => {
     expect(gone.stderr).toMatch(/manifest unknown|not found|MANIFEST_UNKNOWN/i);
     const kept = await inspect('myteam/app:1.0.0');
     expect(JSON.parse(kept.stdout).Digest).toBe(images['1.0.0'].manifest.digest);
+  });
+
+  it('an admin creates a robot account: its secret is shown once, and it can pull with it', async () => {
+    await page.getByRole('link', { name: 'Robot accounts' }).click();
+    await page.waitForURL('**/robots');
+    await page.getByText('No robot accounts').waitFor();
+    await page.locator('input[name=robotName]').fill('ci');
+    await page.locator('mat-select[name=robotScope]').click();
+    await page.getByRole('option', { name: 'group' }).click();
+    await page.locator('input[name=robotPattern]').fill('myteam');
+    await page.getByRole('button', { name: 'Create robot' }).click();
+    const panel = page.locator('[data-testid=robot-secret]');
+    await panel.waitFor();
+    expect(await panel.textContent()).toContain('will not be shown again');
+    const secret = ((await panel.locator('[data-testid=secret-value]').textContent()) ?? '').trim();
+    expect(secret.length).toBeGreaterThan(16);
+    const row = page.locator('tr[data-robot=ci]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('group myteam → pull');
+    await shot('robots');
+    const pulled = await run(skopeo, ['inspect', '--tls-verify=false', '--creds', `robot$ci:${secret}`, `docker://${registryHost}/myteam/app:1.0.0`]);
+    expect(JSON.parse(pulled.stdout).Digest).toBe(images['1.0.0'].manifest.digest);
+    await panel.getByRole('button', { name: 'I have copied it' }).click();
+    await panel.waitFor({ state: 'detached' });
+    await page.reload();
+    await page.locator('tr[data-robot=ci]').waitFor();
+    expect(await page.getByText(secret).count()).toBe(0); // never shown again
   });
 
   it('an admin creates a user with role user, who can log in but not manage users', async () => {
