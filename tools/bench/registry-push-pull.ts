@@ -327,7 +327,11 @@ async function main(): Promise<void> {
   let active: Target | undefined;
   const interrupt = () => {
     for (const c of children) c.kill('SIGKILL');
-    void server.stop().finally(() => process.exit(130));
+    rmSync(registryMain, { force: true });
+    void server
+      .stop()
+      .then(() => fs.rm(workDir, { recursive: true, force: true }))
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
