@@ -12,7 +12,7 @@ import {
 } from 'typeorm';
 
 /** Byte counts are stored as bigint (PostgreSQL returns them as strings); expose numbers. */
-const bigintAsNumber: ValueTransformer = {
+export const bigintAsNumber: ValueTransformer = {
   to: (value?: number) => value,
   from: (value: string | number | null) => (value === null ? null : Number(value)),
 };

@@ -1,9 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
-
-const bigintAsNumber: ValueTransformer = {
-  to: (value?: number) => value,
-  from: (value: string | number | null) => (value === null ? null : Number(value)),
-};
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { bigintAsNumber } from './entities';
 
 /**
  * A file accepted from a client and durably kept on local disk, waiting to be copied to its
