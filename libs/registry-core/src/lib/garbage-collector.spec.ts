@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { digestOf } from '@refity/digest';
 import { MetadataStore, openMetadataDatabase } from '@refity/metadata';
 import { LocalStorageDriver } from '@refity/storage-local';
 import { GarbageCollector } from './garbage-collector';
 import { storageLayout } from './layout';
-import { MEDIA_TYPES } from './manifest';
 import { OciError } from './oci-error';
 import { RegistryService } from './registry.service';
+import { pushTestImage } from './test-images.spec-helper';
 
 describe('GarbageCollector', () => {
   let dir: string;
@@ -31,28 +30,7 @@ describe('GarbageCollector', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const pushBlob = async (name: string, data: Buffer) => {
-    const upload = await registry.startUpload(name);
-    await registry.appendChunk(name, upload.id, Readable.from([data]));
-    return registry.completeUpload(name, upload.id, digestOf(data));
-  };
-
-  /** An image whose layers are `layers` (shared content gives shared blobs). */
-  const pushImage = async (name: string, tag: string, layers: string[]) => {
-    const config = await pushBlob(name, Buffer.from(JSON.stringify({ tag, layers })));
-    const blobs = [];
-    for (const layer of layers) blobs.push(await pushBlob(name, Buffer.from(layer)));
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MEDIA_TYPES.ociManifest,
-        config: { mediaType: MEDIA_TYPES.ociConfig, digest: config.digest, size: config.size },
-        layers: blobs.map((blob) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blob.digest, size: blob.size })),
-      }),
-    );
-    const stored = await registry.putManifest(name, tag, manifest, MEDIA_TYPES.ociManifest);
-    return { manifest: stored.digest, blobs: [config.digest, ...blobs.map((blob) => blob.digest)] };
-  };
+  const pushImage = (name: string, tag: string, layers: string[]) => pushTestImage(registry, name, tag, layers);
 
   const allBlobsStored = async (name: string, digests: string[]) => {
     for (const digest of digests) {

@@ -9,6 +9,7 @@ import { storageLayout } from './layout';
 import { MEDIA_TYPES } from './manifest';
 import { OciError } from './oci-error';
 import { RegistryService } from './registry.service';
+import { pushTestBlob } from './test-images.spec-helper';
 
 async function errorCode(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -41,11 +42,7 @@ describe('RegistryService on local storage and SQLite', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const push = async (name: string, data: Buffer) => {
-    const upload = await registry.startUpload(name);
-    await registry.appendChunk(name, upload.id, Readable.from([data]));
-    return registry.completeUpload(name, upload.id, digestOf(data));
-  };
+  const push = (name: string, data: Buffer) => pushTestBlob(registry, name, data);
 
   it('refuses a push into a group that does not exist, with the console hint', async () => {
     const error = await registry.startUpload('other/app').catch((caught: OciError) => caught);

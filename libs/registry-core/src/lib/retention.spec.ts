@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { digestOf } from '@refity/digest';
 import { MetadataStore, openMetadataDatabase, TagEntity } from '@refity/metadata';
 import { LocalStorageDriver } from '@refity/storage-local';
@@ -10,6 +9,7 @@ import { Maintenance } from './maintenance';
 import { MEDIA_TYPES } from './manifest';
 import { policyFor, RetentionPolicyError, selectTags, tagGlob, validateRetentionPolicy } from './retention';
 import { RegistryService } from './registry.service';
+import { pushTestBlob, pushTestImage } from './test-images.spec-helper';
 
 const DAY = 86_400_000;
 
@@ -85,27 +85,8 @@ describe('RetentionService and Maintenance on SQLite and local storage', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const pushBlob = async (name: string, data: Buffer) => {
-    const upload = await registry.startUpload(name);
-    await registry.appendChunk(name, upload.id, Readable.from([data]));
-    return registry.completeUpload(name, upload.id, digestOf(data));
-  };
-
-  const pushImage = async (name: string, tag: string, layers: string[]) => {
-    const config = await pushBlob(name, Buffer.from(JSON.stringify({ tag, layers })));
-    const blobs = [];
-    for (const layer of layers) blobs.push(await pushBlob(name, Buffer.from(layer)));
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MEDIA_TYPES.ociManifest,
-        config: { mediaType: MEDIA_TYPES.ociConfig, digest: config.digest, size: config.size },
-        layers: blobs.map((blob) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blob.digest, size: blob.size })),
-      }),
-    );
-    const stored = await registry.putManifest(name, tag, manifest, MEDIA_TYPES.ociManifest);
-    return { manifest: stored.digest, blobs: [config.digest, ...blobs.map((blob) => blob.digest)] };
-  };
+  const pushBlob = (name: string, data: Buffer) => pushTestBlob(registry, name, data);
+  const pushImage = (name: string, tag: string, layers: string[]) => pushTestImage(registry, name, tag, layers);
 
   /** Pretends the tag was pushed `days` ago. */
   const age = async (name: string, tag: string, days: number) => {
