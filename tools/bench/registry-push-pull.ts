@@ -3,7 +3,7 @@
  * and writes the table to docs/benchmarks.md.
  *
  *   node tools/bench/run.cjs registry-push-pull [--runs 3] [--big-mib 256] [--small 50] [--huge-mib 2048]
- *                                              [--targets async,sync,distribution] [--no-doc]
+ *                                              [--cache-mib 4096] [--targets async,sync,distribution] [--no-doc]
  *
  * Needs root, openssh-server/-client (throwaway sshd), skopeo and docker-registry (Debian, CNCF
  * distribution 2.8), and the built registry (`npx nx build registry` → dist/apps/registry/main.js).
@@ -15,17 +15,20 @@
  *   1. skopeo push of a 4 x big-mib image (random payload, gzip level 0); for async Refity also the
  *      time from the push's start until every blob is on the sshd (files polled under sftpRoot at
  *      their full size) and the local upload queue is empty;
- *   2. skopeo pull into a fresh OCI dir, twice (1st = "cold": for async, after the queue drained,
- *      so it reads from SFTP; 2nd = "warm": Refity has no read cache, so it is simply a second pull);
+ *   2. skopeo pull into a fresh OCI dir, twice: with a read cache (--cache-mib, default 4096) Refity
+ *      first restarts on the same data with an empty cache, so the 1st pull reads SFTP ("cold") and
+ *      fills the cache, the 2nd is served from it ("warm"); with --cache-mib 0 the 1st pull of async
+ *      Refity starts after the queue drained and the 2nd is a repeat;
  *   3. `small` images of 3 x 1 MiB, pushed one after the other, then pulled one after the other.
- * At the end of each Refity run its peak RSS (VmHWM of /proc/<pid>/status) is read. With
+ * Each phase also reports the CPU seconds of the registry, the sshd sessions and skopeo (from /proc and
+ * bash's `times`). At the end of each Refity run its peak RSS (VmHWM of /proc/<pid>/status) is read. With
  * --huge-mib > 0, one push of a single-layer image of that size to async Refity (RSS target:
  * <= 200 MiB while pushing a 2 GiB layer), plus the drain time.
  * Images are generated once (fixed seeds) under $TMPDIR/refity-bench-images and reused.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync, promises as fs, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, promises as fs, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,6 +38,8 @@ import { ImageInfo, writeImage } from '../../apps/registry-e2e/src/support/oci-i
 const MiB = 1024 * 1024;
 /** the registry bundle every Refity target runs (a snapshot of dist/apps/registry/main.js) */
 let registryMain = '';
+/** CACHE_MAX_BYTES of the Refity targets (--cache-mib; 0 = no read cache) */
+let cacheBytes = 0;
 
 function gitLine(args: string[]): string {
   try {
@@ -74,20 +79,62 @@ async function freePort(): Promise<number> {
   });
 }
 
-function run(command: string, args: string[]): Promise<void> {
+/** Runs a client; resolves with its CPU seconds (user + system, from bash's `times`). */
+function run(command: string, args: string[]): Promise<number> {
   return new Promise((ok, fail) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', ['-c', '"$@" >/dev/null; code=$?; times; exit $code', 'bash', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', fail);
-    child.once('exit', (code) => (code === 0 ? ok() : fail(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`))));
+    child.once('exit', (code) => {
+      if (code !== 0) return fail(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      // second line of `times`: children's user and system time, e.g. "0m4.080s 0m0.512s"
+      const children = stdout.trim().split('\n').pop() ?? '';
+      ok([...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0));
+    });
   });
 }
 
-async function timed(work: () => Promise<void>): Promise<number> {
+interface Measured {
+  seconds: number;
+  /** CPU seconds over the phase: the registry process, the sshd sessions of the bench user, the clients (skopeo) */
+  cpu: { registry: number; sshd: number; client: number };
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) of the processes `select` picks, from /proc. */
+function cpuSeconds(select: (pid: number, uid: number) => boolean): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]);
+      if (!select(Number(entry), uid)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return total;
+}
+
+let sshdUid = -1;
+const sshdCpu = () => (sshdUid < 0 ? 0 : cpuSeconds((_pid, uid) => uid === sshdUid));
+const registryCpu = (pid: number) => cpuSeconds((p) => p === pid);
+
+/** Times `work` (which returns its clients' CPU seconds) and the CPU the registry and sshd spent meanwhile. */
+async function timed(target: Target, work: () => Promise<number>): Promise<Measured> {
+  const registry0 = registryCpu(target.pid);
+  const sshd0 = sshdCpu();
   const started = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - started) / 1e9;
+  const client = await work();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { seconds, cpu: { registry: registryCpu(target.pid) - registry0, sshd: sshdCpu() - sshd0, client } };
 }
 
 const push = (src: string, host: string, ref: string) => run('skopeo', ['copy', '-q', '--dest-tls-verify=false', src, `docker://${host}/${ref}`]);
@@ -119,6 +166,8 @@ function imageBytes(info: ImageInfo): number {
 interface Target {
   host: string;
   pid: number;
+  /** Refity with a read cache: restarts the registry on the same data with an empty cache (cold reads from SFTP) */
+  emptyCache?: () => Promise<void>;
   /** async Refity only: resolves once every blob of `blobs` is on the sshd and the queue is empty */
   drained?: (repo: string, blobs: { digest: string; size: number }[]) => Promise<void>;
   stop(): Promise<void>;
@@ -204,7 +253,21 @@ function refityKind(server: SshdServer, sync: boolean): TargetKind {
         FTP_ROOT: ftpRoot,
         SFTP_SYNC_UPLOAD: sync ? 'true' : 'false',
       };
-      const target = await startProcess(process.execPath, [registryMain], env, port, join(runDir, 'registry.log'));
+      if (cacheBytes > 0) {
+        env['CACHE_MAX_BYTES'] = String(cacheBytes);
+        env['CACHE_DIR'] = join(runDir, 'cache');
+      }
+      const launch = () => startProcess(process.execPath, [registryMain], env, port, join(runDir, 'registry.log'));
+      const target = await launch();
+      if (cacheBytes > 0) {
+        target.emptyCache = async () => {
+          await target.stop();
+          await fs.rm(join(runDir, 'cache'), { recursive: true, force: true });
+          const again = await launch();
+          target.pid = again.pid;
+          target.stop = again.stop;
+        };
+      }
       const remoteRoot = join(server.sftpRoot, ftpRoot);
       const queueDir = join(dataDir, 'upload-queue');
       if (!sync) {
@@ -228,12 +291,17 @@ function refityKind(server: SshdServer, sync: boolean): TargetKind {
           }
         };
       }
-      const stop = target.stop;
-      target.stop = async () => {
-        await stop();
-        await fs.rm(remoteRoot, { recursive: true, force: true });
+      return {
+        ...target,
+        get pid() {
+          return target.pid;
+        },
+        emptyCache: target.emptyCache,
+        stop: async () => {
+          await target.stop();
+          await fs.rm(remoteRoot, { recursive: true, force: true });
+        },
       };
-      return target;
     },
   };
 }
@@ -291,6 +359,7 @@ async function main(): Promise<void> {
   const bigMiB = numberArgument('big-mib', 256);
   const smallCount = numberArgument('small', 50);
   const hugeMiB = numberArgument('huge-mib', 2048);
+  cacheBytes = numberArgument('cache-mib', 4096) * MiB;
   const wanted = stringArgument('targets', 'async,sync,distribution').split(',');
   const writeDoc = !process.argv.includes('--no-doc');
   const command = `node tools/bench/run.cjs registry-push-pull ${process.argv.slice(2).join(' ')}`.trim();
@@ -317,12 +386,17 @@ async function main(): Promise<void> {
   const smallBytes = smalls.reduce((s, i) => s + imageBytes(i), 0);
 
   const server = await startSshd();
+  sshdUid = Number(execFileSync('id', ['-u', server.username], { encoding: 'utf8' }).trim());
   const workDir = await fs.mkdtemp(join(tmpdir(), 'refity-bench-pp-'));
   const kinds = [refityKind(server, false), refityKind(server, true), distributionKind].filter((k) => wanted.includes(k.key));
   const seconds: Record<string, Record<string, number[]>> = {};
   const rss: Record<string, number[]> = {};
   const idleRss: Record<string, number[]> = {};
-  const record = (target: string, metric: string, value: number) => (((seconds[target] ??= {})[metric] ??= []).push(value));
+  const cpuSpent: Record<string, Record<string, Measured['cpu'][]>> = {};
+  const record = (target: string, metric: string, value: Measured) => {
+    ((seconds[target] ??= {})[metric] ??= []).push(value.seconds);
+    ((cpuSpent[target] ??= {})[metric] ??= []).push(value.cpu);
+  };
   let huge: { push: number; drain: number; rss: number; bytes: number } | undefined;
   let active: Target | undefined;
   const interrupt = () => {
@@ -341,8 +415,8 @@ async function main(): Promise<void> {
     const metrics: { key: string; label: string; bytes: number; target?: Record<string, number> }[] = [
       { key: 'push', label: `push 4 x ${bigMiB} MiB`, bytes: bigBytes, target: { async: 0.9, sync: 1.3 } },
       { key: 'drain', label: '  … until on SFTP (async)', bytes: bigBytes },
-      { key: 'pull1', label: '1st pull ("cold")', bytes: bigBytes, target: { async: 1.2, sync: 1.2 } },
-      { key: 'pull2', label: '2nd pull ("warm", no cache)', bytes: bigBytes, target: { async: 0.9, sync: 0.9 } },
+      { key: 'pull1', label: cacheBytes > 0 ? '1st pull (cold cache: from SFTP)' : '1st pull ("cold")', bytes: bigBytes, target: { async: 1.2, sync: 1.2 } },
+      { key: 'pull2', label: cacheBytes > 0 ? '2nd pull (warm cache)' : '2nd pull ("warm", no cache)', bytes: bigBytes, target: { async: 0.9, sync: 0.9 } },
       { key: 'smallPush', label: `push ${smalls.length} x 3 x 1 MiB`, bytes: smallBytes, target: { async: 1.0, sync: 1.0 } },
       { key: 'smallPull', label: `pull ${smalls.length} x 3 x 1 MiB`, bytes: smallBytes, target: { async: 1.0, sync: 1.0 } },
     ];
@@ -384,9 +458,21 @@ async function main(): Promise<void> {
     }
     const rssCells = ['peak RSS (VmHWM), max of runs', ...kinds.map((k) => (rss[k.key]?.length ? `${Math.max(...rss[k.key]).toFixed(0)} MiB` : '–'))];
     rows.push(`| ${rssCells.join(' | ')} |`);
-  const idleCells = ['RSS right after start (VmHWM), median', ...kinds.map((k) => (idleRss[k.key]?.length ? `${median(idleRss[k.key]).toFixed(0)} MiB` : '–'))];
-  rows.push(`| ${idleCells.join(' | ')} |`);
-    const table = rows.join('\n');
+    const idleCells = ['RSS right after start (VmHWM), median', ...kinds.map((k) => (idleRss[k.key]?.length ? `${median(idleRss[k.key]).toFixed(0)} MiB` : '–'))];
+    rows.push(`| ${idleCells.join(' | ')} |`);
+    // CPU seconds per phase explain the wall times: the machine has few cores and client, registry and sshd share them.
+    const cpuRows = ['| CPU seconds, median (registry / sshd / skopeo) | ' + kinds.map((k) => k.label).join(' | ') + ' |', `|---|${kinds.map(() => '---').join('|')}|`];
+    for (const m of metrics) {
+      if (m.key === 'drain') continue;
+      const cells = kinds.map((k) => {
+        const values = cpuSpent[k.key]?.[m.key];
+        if (!values?.length) return '–';
+        const part = (pick: (c: Measured['cpu']) => number) => median(values.map(pick)).toFixed(1);
+        return k.refity ? `${part((c) => c.registry)} / ${part((c) => c.sshd)} / ${part((c) => c.client)}` : `${part((c) => c.registry)} / – / ${part((c) => c.client)}`;
+      });
+      cpuRows.push(`| ${m.label.trim()} | ${cells.join(' | ')} |`);
+    }
+    const table = rows.join('\n') + '\n\n' + cpuRows.join('\n');
     const hugeText = huge
       ? `Single ${hugeMiB} MiB layer (${(huge.bytes / MiB).toFixed(0)} MiB image), Refity async, fresh registry: push ${huge.push.toFixed(2)} s ` +
         `(${(huge.bytes / MiB / huge.push).toFixed(0)} MiB/s), on SFTP after ${huge.drain.toFixed(2)} s, peak RSS ${huge.rss.toFixed(0)} MiB ` +
@@ -417,8 +503,14 @@ async function main(): Promise<void> {
           `filesystem storage, access log off. Images: random payload, gzip level 0; big image ${(bigBytes / MiB).toFixed(0)} MiB, ` +
           `small images ${(smallBytes / MiB).toFixed(0)} MiB in total. Ratios are Refity ÷ distribution time (lower is better). ` +
           `"On SFTP" = from the start of the async push until every blob is on the sshd at full size and the local queue is empty ` +
-          `(compared with distribution's push). The 1st pull of async Refity starts after that, so it reads from SFTP. Refity has no ` +
-          `read cache (CACHE_MAX_BYTES is not implemented): the 2nd pull is just a repeat.`,
+          `(compared with distribution's push). ` +
+          (cacheBytes > 0
+            ? `Refity runs with a read cache (CACHE_MAX_BYTES=${cacheBytes / MiB} MiB): before the 1st pull the registry restarts on the same data with an ` +
+              `empty cache, so the 1st pull reads every blob from SFTP (cold cache) and fills the cache; the 2nd pull is served from it (warm cache). `
+            : `Refity runs without a read cache (--cache-mib 0): the 1st pull of async Refity starts after the queue drained, so it reads from SFTP; the 2nd pull is a repeat. `) +
+          `distribution's two pulls both read local disk through the OS page cache. CPU seconds per phase: the registry process, ` +
+          `sshd's session processes (the SFTP server side, on the same cores here; on a real storage box it runs elsewhere) and the ` +
+          `skopeo clients, summed over the phase.`,
         '',
         table,
         '',
@@ -451,40 +543,49 @@ async function main(): Promise<void> {
         const target = (active = await kind.start(runDir));
         if (kind.refity) (idleRss[kind.key] ??= []).push(peakRssMiB(target.pid));
         const pushStarted = Date.now();
-        const pushS = await timed(() => push(big.ref, target.host, 'bench/big:v1'));
-        record(kind.key, 'push', pushS);
-        let line = `run ${runNo} ${kind.key.padEnd(12)} push ${pushS.toFixed(2)} s`;
+        const pushed = await timed(target, () => push(big.ref, target.host, 'bench/big:v1'));
+        record(kind.key, 'push', pushed);
+        let line = `run ${runNo} ${kind.key.padEnd(12)} push ${pushed.seconds.toFixed(2)} s`;
         if (target.drained) {
           const img = big.images[0];
           await target.drained('bench/big', [img.config, ...img.layers]);
           const drainS = (Date.now() - pushStarted) / 1000;
-          record(kind.key, 'drain', drainS);
+          record(kind.key, 'drain', { seconds: drainS, cpu: { registry: NaN, sshd: NaN, client: NaN } });
           line += `, on SFTP after ${drainS.toFixed(2)} s`;
+        }
+        let peak = kind.refity ? peakRssMiB(target.pid) : NaN;
+        if (target.emptyCache) {
+          // a cold pull reads SFTP: the registry restarts on the same data with an empty read cache
+          await target.emptyCache();
         }
         for (const which of ['pull1', 'pull2']) {
           const dir = join(runDir, which);
-          const s = await timed(() => pull(target.host, 'bench/big:v1', dir));
+          const pulled = await timed(target, () => pull(target.host, 'bench/big:v1', dir));
           await checkPulled(dir, big.top.digest);
           await fs.rm(dir, { recursive: true, force: true });
-          record(kind.key, which, s);
-          line += `, ${which} ${s.toFixed(2)} s`;
+          record(kind.key, which, pulled);
+          line += `, ${which} ${pulled.seconds.toFixed(2)} s`;
         }
-        const smallPush = await timed(async () => {
-          for (let i = 0; i < smalls.length; i++) await push(smalls[i].ref, target.host, `bench/small-${i}:v1`);
+        const smallPush = await timed(target, async () => {
+          let cpu = 0;
+          for (let i = 0; i < smalls.length; i++) cpu += await push(smalls[i].ref, target.host, `bench/small-${i}:v1`);
+          return cpu;
         });
         record(kind.key, 'smallPush', smallPush);
-        const smallPull = await timed(async () => {
+        const smallPull = await timed(target, async () => {
+          let cpu = 0;
           for (let i = 0; i < smalls.length; i++) {
             const dir = join(runDir, `small-${i}`);
-            await pull(target.host, `bench/small-${i}:v1`, dir);
+            cpu += await pull(target.host, `bench/small-${i}:v1`, dir);
             await checkPulled(dir, smalls[i].top.digest);
             await fs.rm(dir, { recursive: true, force: true });
           }
+          return cpu;
         });
         record(kind.key, 'smallPull', smallPull);
-        line += `, ${smalls.length} small: push ${smallPush.toFixed(2)} s, pull ${smallPull.toFixed(2)} s`;
+        line += `, ${smalls.length} small: push ${smallPush.seconds.toFixed(2)} s, pull ${smallPull.seconds.toFixed(2)} s`;
         if (kind.refity) {
-          const peak = peakRssMiB(target.pid);
+          peak = Math.max(peak, peakRssMiB(target.pid));
           (rss[kind.key] ??= []).push(peak);
           line += `, peak RSS ${peak.toFixed(0)} MiB`;
         }
@@ -503,7 +604,7 @@ async function main(): Promise<void> {
       await fs.mkdir(runDir, { recursive: true });
       const target = (active = await asyncKind.start(runDir));
       const started = Date.now();
-      const pushS = await timed(() => push(image.ref, target.host, 'bench/huge:v1'));
+      const pushS = (await timed(target, () => push(image.ref, target.host, 'bench/huge:v1'))).seconds;
       const img = image.images[0];
       await target.drained?.('bench/huge', [img.config, ...img.layers]);
       const drainS = (Date.now() - started) / 1000;
