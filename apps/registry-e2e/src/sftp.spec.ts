@@ -3,7 +3,7 @@
  * every blob and manifest lands in the SFTP tree, pulls round-trip, a server outage is a clear
  * 503 (never a 500 or a hang), and the registry recovers by itself when the server is back.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSshd, SshdServer } from '@refity/testing';
 import { Skopeo } from './support/clients';
@@ -221,5 +221,73 @@ describe('registry on SFTP: synchronous uploads', () => {
     expect(existsSync(join(sshd.sftpRoot, 'registry', 'myteam', 'sync', 'blobs', sha256(data)))).toBe(false);
     const head = await http.call('HEAD', `/v2/myteam/sync/blobs/${sha256(data)}`);
     expect(head.status).toBe(404);
+  });
+});
+
+describe('registry on SFTP: read cache (CACHE_MAX_BYTES)', () => {
+  let sshd: SshdServer;
+  let reg: RegistryHandle;
+  let skopeo: Skopeo;
+  let http: RegistryHttp;
+  let work: string;
+  let image: ImageInfo;
+  const remote = (ref: string) => `docker://${reg.host}/${ref}`;
+  const onServer = (...path: string[]) => join(sshd.sftpRoot, 'registry', ...path);
+  const metric = async (name: string) => {
+    const line = (await http.call('GET', '/metrics')).text().split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+    return Number(line?.split(' ').pop() ?? NaN);
+  };
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    skopeo = new Skopeo();
+    work = await tempDir('sftp-cache');
+    image = await writeImage(join(work, 'src'), { tag: 'v1', layers: 3, layerSize: 2 * 1024 * 1024, seed: 'sftp-cache' });
+    reg = await startRegistry({
+      AUTO_CREATE_GROUPS: 'true',
+      REGISTRY_AUTH: 'none',
+      CACHE_MAX_BYTES: String(64 * 1024 * 1024),
+      FTP_HOST: sshd.host,
+      FTP_PORT: String(sshd.port),
+      FTP_USERNAME: sshd.username,
+      FTP_PASSWORD: sshd.password,
+      FTP_KNOWN_HOSTS: sshd.knownHostsPath,
+    });
+    http = new RegistryHttp(reg.url);
+  });
+
+  afterAll(async () => {
+    await reg?.stop();
+    await sshd?.stop();
+    await removeDir(work);
+  });
+
+  it('pulls an image it has read once while sshd is down: blobs and manifest from the cache, the tag from metadata', async () => {
+    await skopeo.copy(image.ref, remote('myteam/cached:v1'));
+    // Until the upload queue has drained, pulls are served from the queue, not SFTP.
+    await waitFor(() => image.digests.every((digest) => existsSync(onServer('myteam', 'cached', digest === image.top.digest ? 'manifests' : 'blobs', digest))), 'the push on the SFTP server');
+    await waitFor(() => !existsSync(join(reg.dataDir, 'upload-queue')) || readdirSync(join(reg.dataDir, 'upload-queue')).length === 0, 'an empty upload queue');
+
+    const first = join(work, 'first');
+    await skopeo.copy(remote('myteam/cached:v1'), `oci:${first}:pulled`);
+    expect((await readLayout(first, 'pulled')).top).toEqual(image.top);
+    // Copies land right after each read; the manifest, the config and every layer are cached.
+    const entries = async () => metric('refity_cache_entries');
+    for (let attempt = 0; attempt < 40 && (await entries()) < image.digests.length; attempt++) await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await entries()).toBe(image.digests.length);
+
+    await sshd.kill();
+    try {
+      const second = join(work, 'second');
+      await skopeo.copy(remote('myteam/cached:v1'), `oci:${second}:pulled`);
+      expect((await readLayout(second, 'pulled')).top).toEqual(image.top);
+      const layer = image.images[0].layers[0];
+      const ranged = await http.call('GET', `/v2/myteam/cached/blobs/${layer.digest}`, { headers: { Range: 'bytes=100-1099' } });
+      expect(ranged.status).toBe(206);
+      expect(ranged.body.length).toBe(1000);
+      expect(await metric('refity_cache_hits_total')).toBeGreaterThanOrEqual(image.digests.length);
+    } finally {
+      await sshd.restart();
+    }
   });
 });

@@ -45,6 +45,16 @@ describe('loadConfig', () => {
     expect(config.sqlitePath).toBe(join(dir, 'refity.sqlite'));
   });
 
+  it('reads the optional read cache: off by default, bytes as a plain integer, under DATA_DIR unless CACHE_DIR says', () => {
+    expect(loadConfig({}).cache).toBeUndefined();
+    expect(loadConfig({ CACHE_MAX_BYTES: '0' }).cache).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: '/srv/refity', CACHE_MAX_BYTES: '10737418240' }).cache).toEqual({ dir: '/srv/refity/cache', maxBytes: 10737418240 });
+    expect(loadConfig({ CACHE_MAX_BYTES: '1048576', CACHE_DIR: '/var/cache/refity' }).cache).toEqual({ dir: '/var/cache/refity', maxBytes: 1048576 });
+    for (const bad of ['10GiB', '-1', '1e9', '99999999999999999999']) {
+      expect(() => loadConfig({ CACHE_MAX_BYTES: bad })).toThrow(/CACHE_MAX_BYTES/);
+    }
+  });
+
   it('refuses an unreadable private key with a clear message', () => {
     expect(() =>
       loadConfig({ FTP_HOST: 'h', FTP_USERNAME: 'u', FTP_PRIVATE_KEY: '/nonexistent/key' }),

@@ -49,6 +49,15 @@ export const environmentSchema = z
     /** Put blobs on SFTP before answering 201 (default: answer once durable locally, upload in the background). */
     SFTP_SYNC_UPLOAD: booleanFlag,
     UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+    /** Local read cache of blobs and manifests fetched from SFTP, in bytes; 0 = off. */
+    CACHE_MAX_BYTES: z
+      .string()
+      .trim()
+      .regex(/^\d+$/, 'bytes as a plain integer, e.g. 10737418240 for 10 GiB (0 = no cache)')
+      .default('0')
+      .transform(Number)
+      .refine(Number.isSafeInteger, 'too large'),
+    CACHE_DIR: z.string().optional(),
     MAX_MANIFEST_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
     JWT_SECRET: z.string().optional(),
     JWT_EXPIRES_IN: z
@@ -154,6 +163,8 @@ export interface RefityConfig extends AccessSettings {
   /** Local storage root used when no SFTP server is configured. */
   localStorageDir: string;
   sftp?: SftpSettings;
+  /** The local read cache in front of SFTP (CACHE_MAX_BYTES > 0). */
+  cache?: { dir: string; maxBytes: number };
   admin: AdminSettings;
   gc: GcSettings;
 }
@@ -229,6 +240,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RefityConfi
     uploadsDir: resolve(dataDir, 'uploads'),
     localStorageDir: resolve(dataDir, 'storage'),
     sftp,
+    cache: env.CACHE_MAX_BYTES > 0 ? { dir: resolve(dataDir, env.CACHE_DIR || 'cache'), maxBytes: env.CACHE_MAX_BYTES } : undefined,
     admin: {
       jwtSecret: env.JWT_SECRET || randomBytes(32).toString('hex'),
       jwtSecretGenerated: !env.JWT_SECRET,
