@@ -60,4 +60,10 @@ export interface StorageDriver {
   /** Checks the backend answers; throws Unavailable if not. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional, for drivers that keep local copies (the read cache): `localFile` is a complete,
+   * durable local file with exactly the bytes of `path`, which was just written through this
+   * driver. The driver may keep it (by hard link; the caller still owns and removes `localFile`).
+   */
+  admitLocalCopy?(path: string, localFile: string): Promise<void>;
 }

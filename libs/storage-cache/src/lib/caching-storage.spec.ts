@@ -87,6 +87,26 @@ describe('CachingStorage', () => {
     expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, fills: 1, entries: 1, bytes: data.length });
   });
 
+  it('keeps a local copy it is handed (write-through) by hard link, within the bound', async () => {
+    const data = randomBytes(MiB + 5);
+    const path = await stored(data);
+    const local = join(root, 'queued-file');
+    await fs.writeFile(local, data);
+    await cache.admitLocalCopy(path, local);
+    await fs.rm(local);
+    await removeFromBackend(path);
+    expect((await readAll(await cache.createReadStream(path))).equals(data)).toBe(true);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 0, fills: 1, entries: 1, bytes: data.length });
+
+    const tagFile = join(root, 'tag-file');
+    await fs.writeFile(tagFile, 'manifest');
+    await cache.admitLocalCopy('registry/team/app/manifests/latest', tagFile);
+    const big = join(root, 'too-big');
+    await fs.writeFile(big, randomBytes(17 * MiB));
+    await cache.admitLocalCopy(blobPath(randomBytes(8)), big);
+    expect(cache.stats()).toMatchObject({ fills: 1, entries: 1 });
+  });
+
   it('serves ranges of a hit, and does not fill on a ranged miss', async () => {
     const data = randomBytes(2 * MiB);
     const path = await stored(data);

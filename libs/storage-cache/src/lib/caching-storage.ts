@@ -1,6 +1,6 @@
 import { createHash, Hash, randomUUID } from 'node:crypto';
 import { createWriteStream, promises as fs, WriteStream } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Digest, digestOf, digestsEqual, isValidDigest, parseDigest } from '@refity/digest';
@@ -424,6 +424,40 @@ export class CachingStorage implements StorageDriver {
       throw error;
     }
     await this.install(path, fill, temporary, data.length);
+  }
+
+  /**
+   * Write-through: keeps a hard link to a local file the upload queue just put on the backend
+   * (its digest was verified when it was pushed), so a pull right after a push reads local disk.
+   * Skipped when the file does not fit or lives on another file system; never copies.
+   */
+  async admitLocalCopy(path: string, localFile: string): Promise<void> {
+    if (!this.cacheable(path) || this.index.has(path)) return;
+    const fill = this.beginFill(path);
+    if (!fill) return;
+    const file = this.fileOf(path);
+    const temporary = join(dirname(file), temporaryNameFor(basename(file), randomUUID()));
+    try {
+      const { size } = await fs.stat(localFile);
+      if (size > this.options.maxBytes) return;
+      await fs.mkdir(dirname(file), { recursive: true });
+      await fs.link(localFile, temporary);
+      await fs.rename(temporary, file);
+      if (fill.cancelled) {
+        await fs.rm(file, { force: true });
+        return;
+      }
+      this.evict(size);
+      this.index.set(path, { file, size });
+      this.bytes += size;
+      this.counters.fills++;
+      this.counters.fillBytes += size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') this.options.logger?.warn(`read cache: cannot keep ${path}: ${(error as Error).message}`);
+    } finally {
+      await fs.rm(temporary, { force: true });
+      this.endFill(path, fill);
+    }
   }
 
   stat(path: string): Promise<FileInfo> {
