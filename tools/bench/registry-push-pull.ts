@@ -105,9 +105,9 @@ interface Measured {
 
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) of the processes `select` picks, from /proc. */
-function cpuSeconds(select: (pid: number, uid: number) => boolean): number {
-  let total = 0;
+/** CPU seconds (user + system) by pid of the processes `select` picks, from /proc. */
+function cpuSeconds(select: (pid: number, uid: number) => boolean): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -115,16 +115,23 @@ function cpuSeconds(select: (pid: number, uid: number) => boolean): number {
       if (!select(Number(entry), uid)) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      byPid.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
     } catch {
       /* exited meanwhile */
     }
   }
+  return byPid;
+}
+
+/** CPU spent between two samples by the processes alive at the second (sessions that ended meanwhile are not counted). */
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
 
 let sshdUid = -1;
-const sshdCpu = () => (sshdUid < 0 ? 0 : cpuSeconds((_pid, uid) => uid === sshdUid));
+const sshdCpu = () => cpuSeconds((_pid, uid) => uid === sshdUid);
 const registryCpu = (pid: number) => cpuSeconds((p) => p === pid);
 
 /** Times `work` (which returns its clients' CPU seconds) and the CPU the registry and sshd spent meanwhile. */
@@ -134,7 +141,7 @@ async function timed(target: Target, work: () => Promise<number>): Promise<Measu
   const started = process.hrtime.bigint();
   const client = await work();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, cpu: { registry: registryCpu(target.pid) - registry0, sshd: sshdCpu() - sshd0, client } };
+  return { seconds, cpu: { registry: cpuBetween(registry0, registryCpu(target.pid)), sshd: cpuBetween(sshd0, sshdCpu()), client } };
 }
 
 const push = (src: string, host: string, ref: string) => run('skopeo', ['copy', '-q', '--dest-tls-verify=false', src, `docker://${host}/${ref}`]);
