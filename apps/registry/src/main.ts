@@ -9,11 +9,17 @@ import { ConfigError, loadConfig } from '@refity/config';
 import { createRequestLogger } from '@refity/observability';
 import { AppModule } from './app/app.module';
 
-// Streaming blobs allocates a fresh off-heap buffer per chunk. With incremental marking, buffers
-// allocated while marking runs live until the next full GC, which therefore comes every few dozen
-// MiB and keeps marking running: measured 1.7 CPU s per GiB served from local disk, 0.5 without
-// (tools/bench). Atomic full GCs of this small heap take a few ms.
+// Streaming blobs allocates a fresh off-heap buffer per chunk (socket reads, ssh2's packets, the
+// storage drivers' chunks), and V8 counts them as external memory until they are swept. Two
+// defaults made a pull run dozens of full mark-compacts per GiB (measured with --trace-gc):
+// - incremental marking: buffers allocated while marking runs live until the next full GC, so
+//   full GCs came every few dozen MiB (1.7 CPU s per GiB served from local disk, 0.5 without);
+// - concurrent sweeping of young ArrayBuffers: when that background thread lags (a small machine
+//   busy with SSH and HTTP), the count reaches V8's 64 MiB limit and forces a full GC (~2.5 CPU s
+//   per GiB pulled from SFTP). Sweeping at the end of each young-generation GC keeps it true.
+// Atomic full GCs of this small heap take a few ms.
 setFlagsFromString('--no-incremental-marking');
+setFlagsFromString('--no-concurrent-array-buffer-sweeping');
 
 async function bootstrap(): Promise<void> {
   let config;
