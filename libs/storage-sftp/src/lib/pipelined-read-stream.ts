@@ -19,6 +19,8 @@ export interface PipelinedReadOptions {
   last: number;
   chunkBytes: number;
   readsInFlight: number;
+  /** An answered READ at `first`, sent before the size was known (see the driver's createReadStream). */
+  firstRead?: { buffer: Buffer; data: Buffer };
   translateError: (error: unknown) => StorageError;
   /** Called once the handle is closed (or the stream failed), to give the session back. */
   onRelease: () => void;
@@ -49,8 +51,14 @@ export class PipelinedReadStream extends Readable {
   constructor(private readonly options: PipelinedReadOptions) {
     // Answers waiting in the request queue buffer ahead; a chunk is copied only when asked for.
     super({ highWaterMark: 0 });
-    this.nextPosition = options.first;
-    this.bufferBytes = Math.max(0, Math.min(options.chunkBytes, options.last + 1 - options.first));
+    const { first, last, chunkBytes, firstRead } = options;
+    this.nextPosition = first;
+    this.bufferBytes = Math.max(0, Math.min(chunkBytes, last + 1 - first));
+    if (firstRead && this.bufferBytes > 0) {
+      const length = Math.min(firstRead.buffer.length, this.bufferBytes);
+      this.pending.push({ position: first, length, buffer: firstRead.buffer, data: firstRead.data.subarray(0, length) });
+      this.nextPosition += length;
+    }
   }
 
   override _read(): void {

@@ -92,12 +92,22 @@ export class SftpStorageDriver implements StorageDriver {
     const remote = this.remote(path);
     const lease = await this.acquire(path);
     const { session } = lease;
+    const first = range?.start ?? 0;
+    const chunkBytes = Math.min(READ_CHUNK_BYTES, session.capabilities.maxReadBytes);
     try {
       const handle = await session.open(remote, 'r');
       let stats: Stats;
+      let firstRead: { buffer: Buffer; data: Buffer } | undefined;
       try {
+        // The size and the first chunk in one round trip: a manifest or a config blob is then
+        // read with two (open; read + fstat) instead of three.
+        const wanted = range?.end === undefined ? chunkBytes : Math.min(chunkBytes, range.end - first + 1);
+        const buffer = Buffer.allocUnsafe(Math.max(wanted, 0));
+        const reading = wanted > 0 ? session.read(handle, buffer, first) : undefined;
+        reading?.catch(() => undefined); // reading a directory fails; fstat says why
         stats = await session.fstat(handle);
         if (stats.isDirectory()) throw new NotFoundError(path);
+        if (reading) firstRead = { buffer, data: await reading };
       } catch (error) {
         await session.close(handle).catch(() => undefined);
         throw error;
@@ -105,10 +115,11 @@ export class SftpStorageDriver implements StorageDriver {
       return new PipelinedReadStream({
         session,
         handle,
-        first: range?.start ?? 0,
+        first,
         last: Math.min(range?.end ?? stats.size - 1, stats.size - 1),
-        chunkBytes: Math.min(READ_CHUNK_BYTES, session.capabilities.maxReadBytes),
+        chunkBytes,
         readsInFlight: READS_IN_FLIGHT,
+        firstRead,
         translateError: (error) => translateSftpError(error, path),
         onRelease: lease.release,
       });
