@@ -180,11 +180,14 @@ export class RegistryService {
     }
     const limit = range ? range.end - range.start + 1 : length;
     let offset: number;
+    const received = this.storage instanceof WriteBehindStorage ? this.storage.receiveStarted() : undefined;
     try {
       offset = await this.uploads.append(id, status.offset, body, limit);
     } catch (error) {
       if (error instanceof RangeError) throw ociErrors.sizeInvalid(error.message);
       throw error;
+    } finally {
+      received?.();
     }
     if (range && offset !== range.end + 1) {
       await this.uploads.append(id, status.offset, Readable.from([]));

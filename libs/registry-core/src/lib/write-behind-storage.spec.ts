@@ -68,6 +68,29 @@ describe('WriteBehindStorage', () => {
     expect(await backend.exists('registry/team/app/manifests/gone')).toBe(false);
     await queue.close();
   });
+
+  it('holds background uploads while a client upload streams in, up to the yield bound', async () => {
+    const backend = new LocalStorageDriver(join(dir, 'backend'));
+    const queue = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 2 });
+    await queue.start();
+    const receiving = queue.receiveStarted();
+    await queue.writeFile('registry/team/app/blobs/b1', Buffer.from('later'));
+    expect(await queue.drain(300)).toBe(false);
+    expect(await backend.exists('registry/team/app/blobs/b1')).toBe(false);
+    receiving();
+    expect(await queue.drain(10_000)).toBe(true);
+    expect((await backend.readFile('registry/team/app/blobs/b1')).toString()).toBe('later');
+    await queue.close();
+
+    // A client that never stops uploading does not starve the queue.
+    const bounded = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 2, maxYieldMs: 0 });
+    await bounded.start();
+    const endless = bounded.receiveStarted();
+    await bounded.writeFile('registry/team/app/blobs/b2', Buffer.from('anyway'));
+    expect(await bounded.drain(10_000)).toBe(true);
+    endless();
+    await bounded.close();
+  });
 });
 
 describe('WriteBehindStorage observer (admin API, CLI)', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { RefityConfig } from '@refity/config';
 import { MetadataStore, UploadJobEntity } from '@refity/metadata';
@@ -24,6 +24,11 @@ export interface WriteBehindOptions {
   concurrency: number;
   /** Longest wait between retries of a failing upload. */
   maxBackoffMs?: number;
+  /**
+   * While clients stream uploads in, background uploads pause (they compete for the same CPU);
+   * each job pauses at most this long in total, so the queue always drains.
+   */
+  maxYieldMs?: number;
   /**
    * `worker` (the registry) uploads the queue; `observer` (admin API, CLI) only reads queued
    * files from the database and drops queued writes of paths it deletes.
@@ -50,6 +55,8 @@ interface PendingJob {
   nextAttemptAt: number;
   /** Set when the path was deleted or rewritten while this job ran: do not commit its result. */
   superseded: boolean;
+  /** Time spent paused for client uploads (bounded by `maxYieldMs`). */
+  yieldedMs: number;
   /** Settles when the running upload ends (however it ends). */
   done?: Promise<void>;
 }
@@ -79,6 +86,10 @@ export class WriteBehindStorage implements StorageDriver {
   private closed = false;
   private timer?: NodeJS.Timeout;
   private readonly maxBackoffMs: number;
+  private readonly maxYieldMs: number;
+  /** Client uploads streaming in right now, and background uploads waiting for them to end. */
+  private receiving = 0;
+  private readonly receiveWaiters = new Set<() => void>();
 
   constructor(
     private readonly backend: StorageDriver,
@@ -87,6 +98,39 @@ export class WriteBehindStorage implements StorageDriver {
   ) {
     this.name = `${backend.name}+write-behind`;
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    this.maxYieldMs = options.maxYieldMs ?? 30_000;
+  }
+
+  /**
+   * Marks a client upload streaming in until the returned function is called. Background
+   * uploads yield meanwhile: on a small machine they would take CPU from the push itself.
+   */
+  receiveStarted(): () => void {
+    this.receiving++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--this.receiving > 0) return;
+      for (const wake of [...this.receiveWaiters]) wake();
+    };
+  }
+
+  /** Waits while clients upload, up to the job's remaining share of `maxYieldMs`. */
+  private async yieldToClients(job: PendingJob): Promise<void> {
+    while (this.receiving > 0 && job.yieldedMs < this.maxYieldMs && !this.closed) {
+      const started = Date.now();
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.receiveWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, this.maxYieldMs - job.yieldedMs);
+        this.receiveWaiters.add(wake);
+      });
+      job.yieldedMs += Date.now() - started;
+    }
   }
 
   /** Loads the jobs a previous run left and starts the workers. */
@@ -149,7 +193,7 @@ export class WriteBehindStorage implements StorageDriver {
   }
 
   private track(entity: UploadJobEntity): void {
-    const job: PendingJob = { entity, running: false, bytesDone: 0, nextAttemptAt: 0, superseded: false };
+    const job: PendingJob = { entity, running: false, bytesDone: 0, nextAttemptAt: 0, superseded: false, yieldedMs: 0 };
     const jobs = this.pending.get(entity.path) ?? [];
     jobs.push(job);
     this.pending.set(entity.path, jobs);
@@ -204,11 +248,18 @@ export class WriteBehindStorage implements StorageDriver {
       return;
     }
     try {
+      await this.yieldToClients(job);
       const writer = await this.backend.createWriter(path);
       try {
         const source = createReadStream(localFile, { highWaterMark: 1024 * 1024 });
-        source.on('data', (chunk) => (job.bytesDone += chunk.length));
-        await pipeline(source, writer.stream);
+        const pause = new Transform({
+          transform: (chunk: Buffer, _encoding, callback) => {
+            job.bytesDone += chunk.length;
+            if (this.receiving === 0) return callback(null, chunk);
+            this.yieldToClients(job).then(() => callback(null, chunk), callback);
+          },
+        });
+        await pipeline(source, pause, writer.stream);
         if (!job.superseded && (await dropped())) job.superseded = true;
         if (job.superseded) throw new AbortedError(path);
         await writer.commit();
@@ -427,6 +478,7 @@ export class WriteBehindStorage implements StorageDriver {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    for (const wake of [...this.receiveWaiters]) wake();
     await this.backend.close();
   }
 }
