@@ -21,6 +21,30 @@ export interface ManifestRecord {
   references: Array<{ kind: ManifestReferenceKind; digest: string; size: number; mediaType: string | null; platform: string | null }>;
 }
 
+/** The handle of a write transaction, for work other modules add to one (one commit). */
+export type WriteTransaction = EntityManager;
+
+export interface UploadedBlob {
+  repositoryId: number;
+  digest: string;
+  size: number;
+}
+
+async function insertBlob(manager: EntityManager, blob: UploadedBlob): Promise<void> {
+  const existing = await manager.findOneBy(RepositoryBlobEntity, { repositoryId: blob.repositoryId, digest: blob.digest });
+  if (!existing) await manager.createQueryBuilder().insert().into(RepositoryBlobEntity).values(blob).updateEntity(false).execute();
+}
+
+/**
+ * Inside a write transaction: the blob of a finished upload is recorded (when `blob` is given;
+ * null when the repository had it already) and the upload session is gone, in one commit with
+ * whatever else the transaction stores (the upload queue's job row in asynchronous mode).
+ */
+export async function recordFinishedUpload(manager: EntityManager, sessionId: string, blob: UploadedBlob | null): Promise<void> {
+  if (blob) await insertBlob(manager, blob);
+  await manager.delete(UploadSessionEntity, { id: sessionId });
+}
+
 /**
  * The registry's metadata queries. Writes go through one queue: SQLite has a single writer,
  * and serialising here avoids "transaction within a transaction" on its one connection.
@@ -31,7 +55,16 @@ export class MetadataStore {
   constructor(readonly dataSource: DataSource) {}
 
   private write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const run = this.writeQueue.then(() => this.dataSource.transaction(work));
+    return this.enqueue(() => this.dataSource.transaction(work));
+  }
+
+  /** One statement on the write queue, without BEGIN/COMMIT around it (it is atomic on its own). */
+  private writeStatement<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.enqueue(() => work(this.dataSource.manager));
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(work);
     this.writeQueue = run.catch(() => undefined);
     return run;
   }
@@ -39,6 +72,11 @@ export class MetadataStore {
   /** A write transaction on the same queue, for the other stores sharing this database (SQLite has one writer). */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.write(work);
+  }
+
+  /** A single-statement write on the same queue (no transaction needed around it). */
+  statement<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.writeStatement(work);
   }
 
   // Groups and repositories
@@ -100,11 +138,14 @@ export class MetadataStore {
   }
 
   recordBlob(repositoryId: number, digest: string, size: number): Promise<void> {
-    return this.write(async (manager) => {
-      const existing = await manager.findOneBy(RepositoryBlobEntity, { repositoryId, digest });
-      if (!existing) await manager.insert(RepositoryBlobEntity, { repositoryId, digest, size });
-    });
+    return this.write((manager) => insertBlob(manager, { repositoryId, digest, size }));
   }
+
+  /** The end of a blob upload in one transaction (one commit): see `recordFinishedUpload`. */
+  finishUpload(sessionId: string, blob: UploadedBlob | null): Promise<void> {
+    return this.write((manager) => recordFinishedUpload(manager, sessionId, blob));
+  }
+
 
   deleteBlob(repositoryId: number, digest: string): Promise<boolean> {
     return this.write(async (manager) => {
@@ -296,18 +337,18 @@ export class MetadataStore {
 
   // Upload sessions
 
-  createUploadSession(id: string, repositoryName: string): Promise<UploadSessionEntity> {
-    return this.write((manager) => manager.save(manager.create(UploadSessionEntity, { id, repositoryName, offset: 0 })));
+  async createUploadSession(id: string, repositoryName: string): Promise<void> {
+    await this.writeStatement((manager) =>
+      manager.createQueryBuilder().insert().into(UploadSessionEntity).values({ id, repositoryName, offset: 0 }).updateEntity(false).execute(),
+    );
   }
 
   findUploadSession(id: string): Promise<UploadSessionEntity | null> {
     return this.dataSource.getRepository(UploadSessionEntity).findOneBy({ id });
   }
 
-  setUploadOffset(id: string, offset: number): Promise<void> {
-    return this.write(async (manager) => {
-      await manager.update(UploadSessionEntity, { id }, { offset });
-    });
+  async setUploadOffset(id: string, offset: number): Promise<void> {
+    await this.writeStatement((manager) => manager.update(UploadSessionEntity, { id }, { offset }));
   }
 
   /** Uploads in progress: how many, bytes buffered so far, and when the oldest started. */
@@ -326,9 +367,7 @@ export class MetadataStore {
     };
   }
 
-  deleteUploadSession(id: string): Promise<void> {
-    return this.write(async (manager) => {
-      await manager.delete(UploadSessionEntity, { id });
-    });
+  async deleteUploadSession(id: string): Promise<void> {
+    await this.writeStatement((manager) => manager.delete(UploadSessionEntity, { id }));
   }
 }

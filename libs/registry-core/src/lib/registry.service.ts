@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { digestOf, digestsEqual, InvalidDigestError, parseDigest } from '@refity/digest';
-import { ManifestEntity, MetadataStore, RepositoryEntity } from '@refity/metadata';
+import { ManifestEntity, MetadataStore, recordFinishedUpload, RepositoryEntity } from '@refity/metadata';
 import { ByteRange, isStorageError, StorageDriver } from '@refity/storage-api';
 import { storageLayout } from './layout';
 import { parseManifest } from './manifest';
@@ -207,20 +207,19 @@ export class RegistryService {
     }
     const repository = await this.repositoryForWrite(name);
     const size = status.offset;
-    if (!(await this.metadata.findBlob(repository.id, digest))) {
-      try {
-        if (this.storage instanceof WriteBehindStorage) {
-          // Asynchronous mode: the verified buffer itself becomes the queued upload.
-          await this.storage.adoptFile(storageLayout.blob(name, digest), this.uploads.pathOf(id), size);
-        } else {
-          await this.storeBuffer(name, id, digest);
-        }
-      } catch (error) {
-        storageFailure(error, () => ociErrors.uploadUnknown(id));
+    const blob = (await this.metadata.findBlob(repository.id, digest)) ? null : { repositoryId: repository.id, digest, size };
+    try {
+      if (blob && this.storage instanceof WriteBehindStorage) {
+        // Asynchronous mode: the verified buffer itself becomes the queued upload, and its job
+        // row, the blob record and the session's end commit together.
+        await this.storage.adoptFile(storageLayout.blob(name, digest), this.uploads.pathOf(id), size, (manager) => recordFinishedUpload(manager, id, blob));
+      } else {
+        if (blob) await this.storeBuffer(name, id, digest);
+        await this.metadata.finishUpload(id, blob);
       }
-      await this.metadata.recordBlob(repository.id, digest, size);
+    } catch (error) {
+      storageFailure(error, () => ociErrors.uploadUnknown(id));
     }
-    await this.metadata.deleteUploadSession(id);
     await this.uploads.remove(id);
     return { digest, size };
   }

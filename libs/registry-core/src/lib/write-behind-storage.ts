@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { RefityConfig } from '@refity/config';
-import { MetadataStore, UploadJobEntity } from '@refity/metadata';
+import { MetadataStore, UploadJobEntity, WriteTransaction } from '@refity/metadata';
 import {
   AbortedError,
   AlreadyExistsError,
@@ -203,7 +203,7 @@ export class WriteBehindStorage implements StorageDriver {
     const jobs = (this.pending.get(job.entity.path) ?? []).filter((other) => other !== job);
     if (jobs.length > 0) this.pending.set(job.entity.path, jobs);
     else this.pending.delete(job.entity.path);
-    await this.metadata.transaction((manager) => manager.delete(UploadJobEntity, { id: job.entity.id }));
+    await this.metadata.statement((manager) => manager.delete(UploadJobEntity, { id: job.entity.id }));
     await fs.rm(job.entity.localFile, { force: true });
   }
 
@@ -284,10 +284,17 @@ export class WriteBehindStorage implements StorageDriver {
     }
   }
 
-  /** Queues a local file (already complete and closed) for upload to `path`. */
-  private async enqueue(path: string, localFile: string, size: number): Promise<void> {
+  /**
+   * Queues a local file (already complete and closed) for upload to `path`; `alongside` runs in
+   * the transaction that stores the job row.
+   */
+  private async enqueue(path: string, localFile: string, size: number, alongside?: (manager: WriteTransaction) => Promise<void>): Promise<void> {
     await fsyncFile(localFile);
-    const entity = await this.metadata.transaction((manager) => manager.save(manager.create(UploadJobEntity, { path, localFile, size, bytesDone: 0, attempts: 0, lastError: null })));
+    const entity = await this.metadata.transaction(async (manager) => {
+      const job = await manager.save(manager.create(UploadJobEntity, { path, localFile, size, bytesDone: 0, attempts: 0, lastError: null }));
+      await alongside?.(manager);
+      return job;
+    });
     // Older queued writes of the same path are obsolete now that this one is durable; track the
     // new one first so a reader always finds a copy.
     const older = [...(this.pending.get(path) ?? [])];
@@ -298,9 +305,10 @@ export class WriteBehindStorage implements StorageDriver {
 
   /**
    * Takes over a complete local file (an upload buffer on the same disk) as the write of `path`:
-   * a rename instead of a copy, so a pushed layer is written to local disk once.
+   * a rename instead of a copy, so a pushed layer is written to local disk once. `alongside`
+   * (e.g. recording the blob) commits together with the job row.
    */
-  async adoptFile(path: string, file: string, size: number): Promise<void> {
+  async adoptFile(path: string, file: string, size: number, alongside?: (manager: WriteTransaction) => Promise<void>): Promise<void> {
     splitStoragePath(path);
     await fs.mkdir(this.options.queueDir, { recursive: true });
     const localFile = join(this.options.queueDir, randomUUID());
@@ -310,7 +318,7 @@ export class WriteBehindStorage implements StorageDriver {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
       await fs.copyFile(file, localFile);
     }
-    await this.enqueue(path, localFile, size);
+    await this.enqueue(path, localFile, size, alongside);
   }
 
   // StorageDriver
