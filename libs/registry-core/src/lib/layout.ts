@@ -3,6 +3,8 @@
  *   registry/<group>/<repo...>/blobs/<digest>
  *   registry/<group>/<repo...>/manifests/<digest>   (the manifest bytes)
  *   registry/<group>/<repo...>/manifests/<tag>      (a copy of the tagged manifest's bytes)
+ *   uploads/<session id>   (synchronous mode: an upload streamed to storage while it arrives,
+ *                           moved to its blob path once its digest is verified)
  */
 export const storageLayout = {
   root: 'registry',
@@ -11,4 +13,5 @@ export const storageLayout = {
   blob: (name: string, digest: string) => `registry/${name}/blobs/${digest}`,
   manifest: (name: string, digest: string) => `registry/${name}/manifests/${digest}`,
   tag: (name: string, tag: string) => `registry/${name}/manifests/${tag}`,
+  upload: (id: string) => `uploads/${id}`,
 };

@@ -83,6 +83,29 @@ describe('RegistryService on local storage and SQLite', () => {
     expect(await errorCode(registry.statBlob('team/app', digestOf('real')))).toBe('404 BLOB_UNKNOWN');
   });
 
+  it('streams an upload to storage while it arrives, and leaves no staged file behind', async () => {
+    const staged = () => readdirSync(join(dir, 'storage', 'uploads'));
+    const data = Buffer.from('streamed while it arrives');
+    const upload = await registry.startUpload('team/app');
+    await registry.appendChunk('team/app', upload.id, Readable.from([data.subarray(0, 8)]), { start: 0, end: 7 });
+    expect(staged()).toHaveLength(1);
+    await registry.appendChunk('team/app', upload.id, Readable.from([data.subarray(8)]), { start: 8, end: data.length - 1 });
+    const blob = await registry.completeUpload('team/app', upload.id, digestOf(data));
+    expect((await storage.readFile(storageLayout.blob('team/app', blob.digest))).equals(data)).toBe(true);
+    expect(staged()).toEqual([]);
+
+    const bad = await registry.startUpload('team/app');
+    await registry.appendChunk('team/app', bad.id, Readable.from([Buffer.from('real')]));
+    expect(staged()).toHaveLength(1);
+    expect(await errorCode(registry.completeUpload('team/app', bad.id, digestOf('fake')))).toBe('400 DIGEST_INVALID');
+    expect(staged()).toEqual([]);
+
+    const cancelled = await registry.startUpload('team/app');
+    await registry.appendChunk('team/app', cancelled.id, Readable.from([Buffer.from('gone')]));
+    await registry.cancelUpload('team/app', cancelled.id);
+    expect(staged()).toEqual([]);
+  });
+
   it('accepts a manifest only when its blobs exist, serves its exact bytes, and deletes by tag or digest', async () => {
     const config = await push('team/app', Buffer.from('{"architecture":"amd64","os":"linux"}'));
     const layer = await push('team/app', Buffer.from('layer-bytes'));

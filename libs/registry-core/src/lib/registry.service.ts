@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { digestOf, digestsEqual, InvalidDigestError, parseDigest } from '@refity/digest';
 import { ManifestEntity, MetadataStore, recordFinishedUpload, RepositoryEntity } from '@refity/metadata';
-import { ByteRange, isStorageError, StorageDriver } from '@refity/storage-api';
+import { ByteRange, isStorageError, StorageDriver, StorageWriter } from '@refity/storage-api';
 import { storageLayout } from './layout';
 import { parseManifest } from './manifest';
 import { isValidTag, parseRepositoryName } from './names';
@@ -46,6 +46,21 @@ function validDigest(value: string | undefined, what = 'digest'): string {
   }
 }
 
+/** A staged upload nobody appended to for this long is dropped (its bytes stay in the local buffer). */
+const STAGED_IDLE_MS = 60_000;
+
+/**
+ * Synchronous mode: an upload's bytes streamed to storage (`uploads/<id>`) while they arrive,
+ * so the copy to SFTP overlaps the receive instead of following it at PUT.
+ */
+interface StagedUpload {
+  writer: StorageWriter;
+  /** Bytes written to `writer`; staging is used only while this equals the session's offset. */
+  offset: number;
+  broken: boolean;
+  idle?: NodeJS.Timeout;
+}
+
 /** Rethrows storage errors as spec-shaped ones; a lost SFTP connection is a 503, not a 500. */
 function storageFailure(error: unknown, notFound: () => OciError): never {
   if (isStorageError(error, 'NotFound')) throw notFound();
@@ -59,6 +74,7 @@ function storageFailure(error: unknown, notFound: () => OciError): never {
  */
 export class RegistryService {
   readonly uploads: UploadBuffer;
+  private readonly staged = new Map<string, StagedUpload>();
 
   constructor(
     private readonly storage: StorageDriver,
@@ -181,20 +197,81 @@ export class RegistryService {
     const limit = range ? range.end - range.start + 1 : length;
     let offset: number;
     const received = this.storage instanceof WriteBehindStorage ? this.storage.receiveStarted() : undefined;
+    const staged = await this.stagingFor(id, status.offset);
     try {
-      offset = await this.uploads.append(id, status.offset, body, limit);
+      offset = await this.uploads.append(id, status.offset, body, limit, staged && ((chunk) => this.mirror(staged, chunk)));
     } catch (error) {
+      await this.discardStaged(id);
       if (error instanceof RangeError) throw ociErrors.sizeInvalid(error.message);
       throw error;
     } finally {
       received?.();
     }
     if (range && offset !== range.end + 1) {
+      await this.discardStaged(id);
       await this.uploads.append(id, status.offset, Readable.from([]));
       throw ociErrors.sizeInvalid(`chunk ended at ${offset} but Content-Range said ${range.end + 1}`);
     }
     await this.metadata.setUploadOffset(id, offset);
+    if (staged) {
+      staged.offset = offset;
+      staged.idle = setTimeout(() => void this.discardStaged(id), STAGED_IDLE_MS).unref();
+    }
     return { ...status, offset };
+  }
+
+  /**
+   * Synchronous mode: the storage writer that mirrors this session's bytes, opened with its
+   * first chunk. None in asynchronous mode (the buffer itself is queued), after a restart or a
+   * retried chunk (the PUT then copies the local buffer), or when storage cannot be reached now.
+   */
+  private async stagingFor(id: string, offset: number): Promise<StagedUpload | undefined> {
+    if (this.storage instanceof WriteBehindStorage) return undefined;
+    const existing = this.staged.get(id);
+    if (existing && !existing.broken && existing.offset === offset) {
+      clearTimeout(existing.idle);
+      return existing;
+    }
+    await this.discardStaged(id);
+    if (offset !== 0) return undefined;
+    let writer: StorageWriter;
+    try {
+      writer = await this.storage.createWriter(storageLayout.upload(id));
+    } catch {
+      return undefined;
+    }
+    const staged: StagedUpload = { writer, offset: 0, broken: false };
+    writer.stream.on('error', () => (staged.broken = true));
+    this.staged.set(id, staged);
+    return staged;
+  }
+
+  /** Writes a chunk to the staged copy; storage trouble only ends the staging, never the upload. */
+  private mirror(staged: StagedUpload, chunk: Buffer): Promise<void> | undefined {
+    const stream = staged.writer.stream;
+    if (staged.broken || stream.destroyed) {
+      staged.broken = true;
+      return undefined;
+    }
+    if (stream.write(chunk)) return undefined;
+    return new Promise((resolve) => {
+      const ready = () => {
+        stream.off('drain', ready);
+        stream.off('close', ready);
+        resolve();
+      };
+      stream.on('drain', ready);
+      stream.on('close', ready);
+    });
+  }
+
+  /** Drops a staged copy: its temporary file on storage is removed. */
+  private async discardStaged(id: string): Promise<void> {
+    const staged = this.staged.get(id);
+    if (!staged) return;
+    this.staged.delete(id);
+    clearTimeout(staged.idle);
+    await staged.writer.abort().catch(() => undefined);
   }
 
   /** Finishes an upload: verifies the digest of everything received, then stores the blob. */
@@ -203,6 +280,7 @@ export class RegistryService {
     const digest = validDigest(digestValue);
     const actual = await this.uploads.digest(id, parseDigest(digest).algorithm);
     if (!digestsEqual(actual, digest)) {
+      await this.discardStaged(id);
       throw ociErrors.digestInvalid(`expected ${digest}, got ${actual}`, { expected: digest, actual });
     }
     const repository = await this.repositoryForWrite(name);
@@ -214,7 +292,8 @@ export class RegistryService {
         // row, the blob record and the session's end commit together.
         await this.storage.adoptFile(storageLayout.blob(name, digest), this.uploads.pathOf(id), size, (manager) => recordFinishedUpload(manager, id, blob));
       } else {
-        if (blob) await this.storeBuffer(name, id, digest);
+        if (blob) await this.storeBlob(name, id, digest, size);
+        else await this.discardStaged(id);
         await this.metadata.finishUpload(id, blob);
       }
     } catch (error) {
@@ -222,6 +301,34 @@ export class RegistryService {
     }
     await this.uploads.remove(id);
     return { digest, size };
+  }
+
+  /**
+   * Synchronous mode: moves the staged copy into place when it holds exactly the verified bytes;
+   * otherwise (or if that fails) streams the local buffer to storage as before.
+   */
+  private async storeBlob(name: string, id: string, digest: string, size: number): Promise<void> {
+    const staged = this.staged.get(id);
+    this.staged.delete(id);
+    if (staged) {
+      clearTimeout(staged.idle);
+      if (!staged.broken && staged.offset === size) {
+        try {
+          await staged.writer.commit();
+        } catch {
+          return this.storeBuffer(name, id, digest);
+        }
+        try {
+          await this.storage.move(storageLayout.upload(id), storageLayout.blob(name, digest));
+          return;
+        } catch {
+          await this.storage.delete(storageLayout.upload(id)).catch(() => undefined);
+        }
+      } else {
+        await staged.writer.abort().catch(() => undefined);
+      }
+    }
+    await this.storeBuffer(name, id, digest);
   }
 
   /** Streams a verified upload buffer to storage under a temporary name, then commits it. */
@@ -238,6 +345,7 @@ export class RegistryService {
 
   async cancelUpload(name: string, id: string): Promise<void> {
     await this.uploadStatus(name, id);
+    await this.discardStaged(id);
     await this.metadata.deleteUploadSession(id);
     await this.uploads.remove(id);
   }

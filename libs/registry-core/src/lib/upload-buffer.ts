@@ -37,9 +37,10 @@ export class UploadBuffer {
 
   /**
    * Appends a request body at `offset` (the committed size). A previously interrupted append is
-   * cut off first, so a retried chunk never duplicates bytes. Returns the new size.
+   * cut off first, so a retried chunk never duplicates bytes. Returns the new size. `mirror`
+   * sees every chunk too; a promise it returns holds the body back (backpressure).
    */
-  async append(id: string, offset: number, body: Readable, maxBytes?: number): Promise<number> {
+  async append(id: string, offset: number, body: Readable, maxBytes?: number, mirror?: (chunk: Buffer) => Promise<void> | undefined): Promise<number> {
     const path = this.pathOf(id);
     await fs.truncate(path, offset);
     let running = this.running.get(id);
@@ -56,7 +57,9 @@ export class UploadBuffer {
           return;
         }
         running?.hash.update(chunk);
-        callback(null, chunk);
+        const wait = mirror?.(chunk);
+        if (wait) wait.then(() => callback(null, chunk));
+        else callback(null, chunk);
       },
     });
     try {
