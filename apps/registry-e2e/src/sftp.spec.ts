@@ -210,6 +210,8 @@ describe('registry on SFTP: synchronous uploads', () => {
   it('has the blob on SFTP before answering 201, and answers 503 with nothing stored while sshd is down', async () => {
     const digest = await http.pushBlob('myteam/sync', 'stored before 201');
     expect(readFileSync(join(sshd.sftpRoot, 'registry', 'myteam', 'sync', 'blobs', digest), 'utf8')).toBe('stored before 201');
+    // Streamed to uploads/<session> while it arrived, then moved into place: nothing stays behind.
+    expect(readdirSync(join(sshd.sftpRoot, 'uploads'))).toEqual([]);
 
     await sshd.kill();
     const data = Buffer.alloc(1024 * 1024, 'x');
