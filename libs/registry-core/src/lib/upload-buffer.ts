@@ -5,6 +5,12 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DigestAlgorithm } from '@refity/digest';
 
+/**
+ * While a body streams in, its bytes are flushed to disk every this many bytes (in the
+ * background), so the fsync that makes a finished upload durable has little left to write.
+ */
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+
 interface RunningHash {
   hash: Hash;
   /** Bytes of the buffer file already fed to `hash`. */
@@ -43,34 +49,51 @@ export class UploadBuffer {
   async append(id: string, offset: number, body: Readable, maxBytes?: number, mirror?: (chunk: Buffer) => Promise<void> | undefined): Promise<number> {
     const path = this.pathOf(id);
     await fs.truncate(path, offset);
-    let running = this.running.get(id);
-    if (running && running.offset !== offset) {
-      this.running.delete(id);
-      running = undefined;
-    }
-    let written = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        written += chunk.length;
-        if (maxBytes !== undefined && written > maxBytes) {
-          callback(new RangeError('chunk larger than its declared length'));
-          return;
-        }
-        running?.hash.update(chunk);
-        const wait = mirror?.(chunk);
-        if (wait) wait.then(() => callback(null, chunk));
-        else callback(null, chunk);
-      },
-    });
+    // A second descriptor, only to flush: fdatasync covers the file's data written through any.
+    const flusher = await fs.open(path, 'r+');
+    let flushing: Promise<void> | undefined;
     try {
-      await pipeline(body, counter, createWriteStream(path, { flags: 'r+', start: offset, highWaterMark: 1024 * 1024 }));
-    } catch (error) {
-      // The running hash saw bytes that may not all be on disk: rehash at commit instead.
-      this.running.delete(id);
-      throw error;
+      let running = this.running.get(id);
+      if (running && running.offset !== offset) {
+        this.running.delete(id);
+        running = undefined;
+      }
+      let written = 0;
+      let unflushed = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          written += chunk.length;
+          if (maxBytes !== undefined && written > maxBytes) {
+            callback(new RangeError('chunk larger than its declared length'));
+            return;
+          }
+          running?.hash.update(chunk);
+          unflushed += chunk.length;
+          if (unflushed >= FLUSH_EVERY_BYTES && !flushing) {
+            unflushed = 0;
+            flushing = flusher
+              .datasync()
+              .catch(() => undefined)
+              .finally(() => (flushing = undefined));
+          }
+          const wait = mirror?.(chunk);
+          if (wait) wait.then(() => callback(null, chunk));
+          else callback(null, chunk);
+        },
+      });
+      try {
+        await pipeline(body, counter, createWriteStream(path, { flags: 'r+', start: offset, highWaterMark: 1024 * 1024 }));
+      } catch (error) {
+        // The running hash saw bytes that may not all be on disk: rehash at commit instead.
+        this.running.delete(id);
+        throw error;
+      }
+      if (running) running.offset = offset + written;
+      return offset + written;
+    } finally {
+      await flushing;
+      await flusher.close();
     }
-    if (running) running.offset = offset + written;
-    return offset + written;
   }
 
   /** The digest of the whole buffer, from the running hash when it is complete. */
