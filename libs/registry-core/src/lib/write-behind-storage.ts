@@ -61,6 +61,9 @@ interface PendingJob {
   done?: Promise<void>;
 }
 
+/** How long after the last upload body background uploads stay paused (the rest of the push follows). */
+const RECEIVE_LINGER_MS = 250;
+
 async function fsyncFile(path: string): Promise<void> {
   const handle = await fs.open(path, 'r+');
   try {
@@ -89,6 +92,8 @@ export class WriteBehindStorage implements StorageDriver {
   private readonly maxYieldMs: number;
   /** Client uploads streaming in right now, and background uploads waiting for them to end. */
   private receiving = 0;
+  /** A push is a burst of requests: background uploads stay paused until this long after the last body. */
+  private quietAt = 0;
   private readonly receiveWaiters = new Set<() => void>();
 
   constructor(
@@ -112,13 +117,18 @@ export class WriteBehindStorage implements StorageDriver {
       if (ended) return;
       ended = true;
       if (--this.receiving > 0) return;
+      this.quietAt = Date.now() + RECEIVE_LINGER_MS;
       for (const wake of [...this.receiveWaiters]) wake();
     };
   }
 
-  /** Waits while clients upload, up to the job's remaining share of `maxYieldMs`. */
+  private clientsUploading(): boolean {
+    return this.receiving > 0 || Date.now() < this.quietAt;
+  }
+
+  /** Waits while clients upload (and shortly after), up to the job's remaining share of `maxYieldMs`. */
   private async yieldToClients(job: PendingJob): Promise<void> {
-    while (this.receiving > 0 && job.yieldedMs < this.maxYieldMs && !this.closed) {
+    while (this.clientsUploading() && job.yieldedMs < this.maxYieldMs && !this.closed) {
       const started = Date.now();
       await new Promise<void>((resolve) => {
         const wake = () => {
@@ -126,7 +136,9 @@ export class WriteBehindStorage implements StorageDriver {
           this.receiveWaiters.delete(wake);
           resolve();
         };
-        const timer = setTimeout(wake, this.maxYieldMs - job.yieldedMs);
+        const left = this.maxYieldMs - job.yieldedMs;
+        // While a body streams in, its end wakes us; after it, the linger runs out by itself.
+        const timer = setTimeout(wake, this.receiving > 0 ? left : Math.min(left, this.quietAt - Date.now() + 1));
         this.receiveWaiters.add(wake);
       });
       job.yieldedMs += Date.now() - started;
@@ -255,7 +267,7 @@ export class WriteBehindStorage implements StorageDriver {
         const pause = new Transform({
           transform: (chunk: Buffer, _encoding, callback) => {
             job.bytesDone += chunk.length;
-            if (this.receiving === 0) return callback(null, chunk);
+            if (!this.clientsUploading()) return callback(null, chunk);
             this.yieldToClients(job).then(() => callback(null, chunk), callback);
           },
         });
