@@ -295,6 +295,8 @@ export class RegistryService {
         if (blob) await this.storeBlob(name, id, digest, size);
         else await this.discardStaged(id);
         await this.metadata.finishUpload(id, blob);
+        // A read cache may keep the verified buffer (a hard link) instead of reading SFTP on the next pull.
+        if (blob) await this.storage.admitLocalCopy?.(storageLayout.blob(name, digest), this.uploads.pathOf(id));
       }
     } catch (error) {
       storageFailure(error, () => ociErrors.uploadUnknown(id));

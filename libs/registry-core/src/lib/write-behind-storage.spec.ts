@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetadataStore, openMetadataDatabase } from '@refity/metadata';
+import { digestOf } from '@refity/digest';
+import { CachingStorage } from '@refity/storage-cache';
 import { LocalStorageDriver } from '@refity/storage-local';
 import { describeStorageDriverContract } from '@refity/testing';
 import { WriteBehindStorage } from './write-behind-storage';
@@ -52,6 +54,24 @@ describe('WriteBehindStorage', () => {
     expect((await backend.readFile('registry/team/app/blobs/b1')).toString()).toBe('queued bytes');
     expect(second.jobs()).toEqual([]);
     await second.close();
+  });
+
+  it('hands each uploaded file to a read cache below it, so the next read is local', async () => {
+    const backend = new LocalStorageDriver(join(dir, 'backend'));
+    const cache = new CachingStorage(backend, { dir: join(dir, 'cache'), maxBytes: 1024 * 1024 });
+    await cache.start();
+    const queue = new WriteBehindStorage(cache, metadata, { queueDir: join(dir, 'queue'), concurrency: 1 });
+    await queue.start();
+    const data = Buffer.from('pushed layer bytes');
+    const path = `registry/team/app/blobs/${digestOf(data)}`;
+    await queue.writeFile(path, data);
+    expect(await queue.drain(10_000)).toBe(true);
+    expect(cache.stats()).toMatchObject({ entries: 1, bytes: data.length, misses: 0 });
+    // The backend's copy is gone behind everyone's back: only the cache can answer now.
+    await fs.rm(join(dir, 'backend', ...path.split('/')));
+    expect(await queue.readFile(path)).toEqual(data);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 0 });
+    await queue.close();
   });
 
   it('keeps the newest write of a path and drops a deleted one', async () => {

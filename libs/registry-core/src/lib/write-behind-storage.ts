@@ -279,6 +279,8 @@ export class WriteBehindStorage implements StorageDriver {
         await writer.abort(error);
         throw error;
       }
+      // A read cache below may keep the local copy (a hard link): a pull right after a push reads local disk.
+      await this.backend.admitLocalCopy?.(path, localFile);
       await this.untrack(job);
     } catch (error) {
       if (job.superseded) {

@@ -442,6 +442,8 @@ export class CachingStorage implements StorageDriver {
       if (size > this.options.maxBytes) return;
       await fs.mkdir(dirname(file), { recursive: true });
       await fs.link(localFile, temporary);
+      // Usually durable already (the queue fsyncs what it accepts); a cached copy must never be torn.
+      await fsyncFile(temporary);
       await fs.rename(temporary, file);
       if (fill.cancelled) {
         await fs.rm(file, { force: true });
