@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { openMetadataDatabase } from './data-source';
+import { GroupEntity } from './entities/entities';
 import { MetadataStore } from './metadata-store';
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -27,6 +28,25 @@ describe('MetadataStore on SQLite', () => {
     expect(await dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     expect(await dataSource.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
     expect(await dataSource.showMigrations()).toBe(false);
+  });
+
+  it('runs a write transaction again when another process committed after it read (SQLITE_BUSY)', async () => {
+    // A second connection to the same file, as the admin API or CLI has.
+    const other = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));
+    let runs = 0;
+    try {
+      const group = await store.transaction(async (manager) => {
+        runs++;
+        await manager.query('SELECT count(*) FROM groups');
+        if (runs === 1) await other.ensureGroup('interloper');
+        return manager.save(manager.create(GroupEntity, { name: 'busy-retry' }));
+      });
+      expect(runs).toBe(2);
+      expect(group).toMatchObject({ name: 'busy-retry' });
+      expect(await store.findGroup('interloper')).not.toBeNull();
+    } finally {
+      await other.dataSource.destroy();
+    }
   });
 
   it('stores manifests, moves tags and deletes a manifest with its tags', async () => {

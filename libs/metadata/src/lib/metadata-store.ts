@@ -45,6 +45,28 @@ export async function recordFinishedUpload(manager: EntityManager, sessionId: st
   await manager.delete(UploadSessionEntity, { id: sessionId });
 }
 
+function isBusy(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (error as { code?: string })?.code;
+  return code === 'SQLITE_BUSY';
+}
+
+/**
+ * Runs a write transaction again when SQLite answers SQLITE_BUSY. The busy timeout covers waiting
+ * for another process's lock, but not this: a transaction that read first and then writes after
+ * another process (registry, admin API, CLI share the file) committed meanwhile fails at once,
+ * since its snapshot is stale. It rolled back, so running it again is safe.
+ */
+async function retryWhenBusy<T>(run: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= attempts || !isBusy(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+    }
+  }
+}
+
 /**
  * The registry's metadata queries. Writes go through one queue: SQLite has a single writer,
  * and serialising here avoids "transaction within a transaction" on its one connection.
@@ -55,7 +77,7 @@ export class MetadataStore {
   constructor(readonly dataSource: DataSource) {}
 
   private write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.enqueue(() => this.dataSource.transaction(work));
+    return this.enqueue(() => retryWhenBusy(() => this.dataSource.transaction(work)));
   }
 
   /** One statement on the write queue, without BEGIN/COMMIT around it (it is atomic on its own). */
