@@ -104,4 +104,19 @@ describe('GarbageCollector', () => {
     expect(report.purgedUploads).toEqual([upload.id]);
     await expect(registry.uploadStatus('team/app', upload.id)).rejects.toBeInstanceOf(OciError);
   });
+
+  it('removes staged uploads on storage whose session is gone, never a live one', async () => {
+    const live = await registry.startUpload('team/app');
+    const orphan = '0f0e0d0c-0b0a-4908-8706-050403020100';
+    await storage.writeFile(storageLayout.upload(live.id), Buffer.from('live'));
+    await storage.writeFile(storageLayout.upload(orphan), Buffer.from('left by a crash'));
+
+    const dry = await collector.run({ uploadMaxIdleMs: 3_600_000, dryRun: true });
+    expect(dry.purgedUploads).toEqual([orphan]);
+    expect((await storage.list(storageLayout.uploads)).length).toBe(2);
+
+    const report = await collector.run({ uploadMaxIdleMs: 3_600_000 });
+    expect(report.purgedUploads).toEqual([orphan]);
+    expect(await storage.list(storageLayout.uploads)).toEqual([live.id]);
+  });
 });

@@ -33,6 +33,7 @@ export interface GarbageCollectionReport {
 }
 
 const HOUR = 3_600_000;
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Online mark-and-sweep. Roots are tags; reachable are their manifests, index children and the
@@ -127,8 +128,31 @@ export class GarbageCollector {
           await this.uploads.remove(session.id);
         }
       }
+      if (!options.group) await this.sweepStagedUploads(report, dryRun);
     }
     return report;
+  }
+
+  /**
+   * Synchronous mode stages uploads on storage (`uploads/<session id>`). A copy whose session is
+   * gone (a crash between staging and its end, or a purged session) is removed; a live session's copy always has its session row, which is deleted only
+   * after the copy was moved into place.
+   */
+  private async sweepStagedUploads(report: GarbageCollectionReport, dryRun: boolean): Promise<void> {
+    let ids: string[];
+    try {
+      ids = await this.storage.list(storageLayout.uploads);
+    } catch (error) {
+      if (isStorageError(error, 'NotFound')) return;
+      throw error;
+    }
+    for (const id of ids) {
+      if (!SESSION_ID.test(id)) continue;
+      const purged = report.purgedUploads.includes(id);
+      if (!purged && (await this.metadata.findUploadSession(id))) continue;
+      if (!purged) report.purgedUploads.push(id);
+      if (!dryRun) await this.removeFile(storageLayout.upload(id));
+    }
   }
 
   private async removeFile(path: string): Promise<void> {

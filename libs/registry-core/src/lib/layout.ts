@@ -13,5 +13,6 @@ export const storageLayout = {
   blob: (name: string, digest: string) => `registry/${name}/blobs/${digest}`,
   manifest: (name: string, digest: string) => `registry/${name}/manifests/${digest}`,
   tag: (name: string, tag: string) => `registry/${name}/manifests/${tag}`,
+  uploads: 'uploads',
   upload: (id: string) => `uploads/${id}`,
 };
