@@ -10,6 +10,7 @@ import {
   AlreadyExistsError,
   ByteRange,
   FileInfo,
+  fsyncFile,
   isStorageError,
   splitStoragePath,
   StorageDriver,
@@ -63,15 +64,6 @@ interface PendingJob {
 
 /** How long after the last upload body background uploads stay paused (the rest of the push follows). */
 const RECEIVE_LINGER_MS = 250;
-
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await fs.open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * Asynchronous upload mode: a storage driver that accepts writes into a durable local queue

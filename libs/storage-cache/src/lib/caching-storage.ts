@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Digest, digestOf, digestsEqual, isValidDigest, parseDigest } from '@refity/digest';
-import { ByteRange, FileInfo, isTemporaryName, splitStoragePath, StorageDriver, StorageWriter, temporaryNameFor, WriteOptions } from '@refity/storage-api';
+import { ByteRange, FileInfo, fsyncFile, isTemporaryName, splitStoragePath, StorageDriver, StorageWriter, temporaryNameFor, WriteOptions } from '@refity/storage-api';
 
 export interface CachingStorageOptions {
   /** Local folder of the cache; nothing else should live in it. */
@@ -55,15 +55,6 @@ export function contentDigestOf(path: string): Digest | undefined {
   const parent = segments[segments.length - 2];
   if ((parent !== 'blobs' && parent !== 'manifests') || !isValidDigest(name)) return undefined;
   return parseDigest(name);
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await fs.open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

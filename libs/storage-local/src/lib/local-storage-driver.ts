@@ -8,6 +8,7 @@ import {
   AlreadyExistsError,
   ByteRange,
   FileInfo,
+  fsyncFile,
   isStorageError,
   isTemporaryName,
   NotFoundError,
@@ -32,16 +33,6 @@ function translate(error: unknown, path: string): StorageError {
       return new AlreadyExistsError(path, { cause: error });
     default:
       return new StorageError('Internal', path, `local storage failed (${code ?? 'unknown'}) for ${path}`, { cause: error });
-  }
-}
-
-/** Flushes a closed file's data to disk before it is renamed into place. */
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await fs.open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
