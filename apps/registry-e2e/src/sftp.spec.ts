@@ -10,6 +10,7 @@ import { Skopeo } from './support/clients';
 import { expectOciError, RegistryHttp } from './support/http';
 import { DEFAULT_PLATFORMS, ImageInfo, readLayout, sha256, writeImage } from './support/oci-image';
 import { RegistryHandle, startRegistry } from './support/registry';
+import { sftpEnv } from './support/sftp-storage';
 import { removeDir, tempDir } from './support/tmp';
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
@@ -37,11 +38,7 @@ describe('registry on SFTP', () => {
     reg = await startRegistry({
       AUTO_CREATE_GROUPS: 'true',
       REGISTRY_AUTH: 'none',
-      FTP_HOST: sshd.host,
-      FTP_PORT: String(sshd.port),
-      FTP_USERNAME: sshd.username,
-      FTP_PASSWORD: sshd.password,
-      FTP_KNOWN_HOSTS: sshd.knownHostsPath,
+      ...sftpEnv(sshd),
       FTP_ROOT: 'store',
       SFTP_POOL_SIZE: '3',
     });
@@ -193,11 +190,7 @@ describe('registry on SFTP: synchronous uploads', () => {
       AUTO_CREATE_GROUPS: 'true',
       REGISTRY_AUTH: 'none',
       SFTP_SYNC_UPLOAD: 'true',
-      FTP_HOST: sshd.host,
-      FTP_PORT: String(sshd.port),
-      FTP_USERNAME: sshd.username,
-      FTP_PASSWORD: sshd.password,
-      FTP_KNOWN_HOSTS: sshd.knownHostsPath,
+      ...sftpEnv(sshd),
     });
     http = new RegistryHttp(reg.url);
   });
@@ -249,11 +242,7 @@ describe('registry on SFTP: read cache (CACHE_MAX_BYTES)', () => {
       AUTO_CREATE_GROUPS: 'true',
       REGISTRY_AUTH: 'none',
       CACHE_MAX_BYTES: String(64 * 1024 * 1024),
-      FTP_HOST: sshd.host,
-      FTP_PORT: String(sshd.port),
-      FTP_USERNAME: sshd.username,
-      FTP_PASSWORD: sshd.password,
-      FTP_KNOWN_HOSTS: sshd.knownHostsPath,
+      ...sftpEnv(sshd),
     });
     http = new RegistryHttp(reg.url);
   });
