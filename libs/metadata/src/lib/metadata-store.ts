@@ -1,4 +1,5 @@
 import { DataSource, EntityManager, In, LessThan, MoreThan } from 'typeorm';
+import { PreparedLookup } from './prepared-lookup';
 import {
   GroupEntity,
   ManifestEntity,
@@ -30,9 +31,9 @@ export interface UploadedBlob {
   size: number;
 }
 
+/** Records the blob unless the repository has it already (the unique index decides, in one statement). */
 async function insertBlob(manager: EntityManager, blob: UploadedBlob): Promise<void> {
-  const existing = await manager.findOneBy(RepositoryBlobEntity, { repositoryId: blob.repositoryId, digest: blob.digest });
-  if (!existing) await manager.createQueryBuilder().insert().into(RepositoryBlobEntity).values(blob).updateEntity(false).execute();
+  await manager.createQueryBuilder().insert().into(RepositoryBlobEntity).values(blob).orIgnore().updateEntity(false).execute();
 }
 
 /**
@@ -42,7 +43,7 @@ async function insertBlob(manager: EntityManager, blob: UploadedBlob): Promise<v
  */
 export async function recordFinishedUpload(manager: EntityManager, sessionId: string, blob: UploadedBlob | null): Promise<void> {
   if (blob) await insertBlob(manager, blob);
-  await manager.delete(UploadSessionEntity, { id: sessionId });
+  await manager.createQueryBuilder().delete().from(UploadSessionEntity).where('id = :id', { id: sessionId }).execute();
 }
 
 function isBusy(error: unknown): boolean {
@@ -73,8 +74,21 @@ async function retryWhenBusy<T>(run: () => Promise<T>, attempts = 20): Promise<T
  */
 export class MetadataStore {
   private writeQueue: Promise<unknown> = Promise.resolve();
+  private readonly groupByName: PreparedLookup<GroupEntity>;
+  private readonly repositoryByName: PreparedLookup<RepositoryEntity>;
+  private readonly blobByDigest: PreparedLookup<RepositoryBlobEntity>;
+  private readonly manifestByDigest: PreparedLookup<ManifestEntity>;
+  private readonly tagByName: PreparedLookup<TagEntity>;
+  private readonly uploadSessionById: PreparedLookup<UploadSessionEntity>;
 
-  constructor(readonly dataSource: DataSource) {}
+  constructor(readonly dataSource: DataSource) {
+    this.groupByName = new PreparedLookup(dataSource, GroupEntity, ['name']);
+    this.repositoryByName = new PreparedLookup(dataSource, RepositoryEntity, ['name']);
+    this.blobByDigest = new PreparedLookup(dataSource, RepositoryBlobEntity, ['repositoryId', 'digest']);
+    this.manifestByDigest = new PreparedLookup(dataSource, ManifestEntity, ['repositoryId', 'digest']);
+    this.tagByName = new PreparedLookup(dataSource, TagEntity, ['repositoryId', 'name']);
+    this.uploadSessionById = new PreparedLookup(dataSource, UploadSessionEntity, ['id']);
+  }
 
   private write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.enqueue(() => retryWhenBusy(() => this.dataSource.transaction(work)));
@@ -104,7 +118,7 @@ export class MetadataStore {
   // Groups and repositories
 
   findGroup(name: string): Promise<GroupEntity | null> {
-    return this.dataSource.getRepository(GroupEntity).findOneBy({ name });
+    return this.groupByName.find(name);
   }
 
   listGroups(): Promise<GroupEntity[]> {
@@ -120,7 +134,7 @@ export class MetadataStore {
   }
 
   findRepository(name: string): Promise<RepositoryEntity | null> {
-    return this.dataSource.getRepository(RepositoryEntity).findOneBy({ name });
+    return this.repositoryByName.find(name);
   }
 
   ensureRepository(name: string, groupId: number): Promise<RepositoryEntity> {
@@ -147,7 +161,7 @@ export class MetadataStore {
   // Blobs
 
   findBlob(repositoryId: number, digest: string): Promise<RepositoryBlobEntity | null> {
-    return this.dataSource.getRepository(RepositoryBlobEntity).findOneBy({ repositoryId, digest });
+    return this.blobByDigest.find(repositoryId, digest);
   }
 
   /** Which of these digests the repository holds. */
@@ -179,7 +193,7 @@ export class MetadataStore {
   // Manifests and tags
 
   findManifest(repositoryId: number, digest: string): Promise<ManifestEntity | null> {
-    return this.dataSource.getRepository(ManifestEntity).findOneBy({ repositoryId, digest });
+    return this.manifestByDigest.find(repositoryId, digest);
   }
 
   /** Which of these manifest digests the repository holds. */
@@ -192,7 +206,7 @@ export class MetadataStore {
   }
 
   findTag(repositoryId: number, name: string): Promise<TagEntity | null> {
-    return this.dataSource.getRepository(TagEntity).findOneBy({ repositoryId, name });
+    return this.tagByName.find(repositoryId, name);
   }
 
   /**
@@ -218,35 +232,27 @@ export class MetadataStore {
         : new Set<string>();
       const missingManifest = required.manifests.find((digest) => !manifests.has(digest));
       if (missingManifest) return missingManifest;
-      let manifest = await manager.findOneBy(ManifestEntity, { repositoryId, digest: record.digest });
-      if (!manifest) {
-        manifest = await manager.save(
-          manager.create(ManifestEntity, {
-            repositoryId,
-            digest: record.digest,
-            mediaType: record.mediaType,
-            size: record.size,
-            artifactType: record.artifactType,
-            subjectDigest: record.subjectDigest,
-            configDigest: record.configDigest,
-            annotations: record.annotations ? JSON.stringify(record.annotations) : null,
-          }),
-        );
+      // insert and update rather than save: save reads every row back, twice the statements.
+      const stored = await manager.findOne(ManifestEntity, { where: { repositoryId, digest: record.digest }, select: { id: true } });
+      if (!stored) {
+        const inserted = await manager.insert(ManifestEntity, {
+          repositoryId,
+          digest: record.digest,
+          mediaType: record.mediaType,
+          size: record.size,
+          artifactType: record.artifactType,
+          subjectDigest: record.subjectDigest,
+          configDigest: record.configDigest,
+          annotations: record.annotations ? JSON.stringify(record.annotations) : null,
+        });
+        const manifestId = inserted.identifiers[0]['id'] as number;
         if (record.references.length > 0) {
-          await manager.insert(
-            ManifestReferenceEntity,
-            record.references.map((reference) => ({ ...reference, manifestId: manifest?.id })),
-          );
+          await manager.createQueryBuilder().insert().into(ManifestReferenceEntity).values(record.references.map((reference) => ({ ...reference, manifestId }))).updateEntity(false).execute();
         }
       }
       if (tag !== undefined) {
-        const existing = await manager.findOneBy(TagEntity, { repositoryId, name: tag });
-        if (existing) {
-          existing.digest = record.digest;
-          await manager.save(existing);
-        } else {
-          await manager.insert(TagEntity, { repositoryId, name: tag, digest: record.digest });
-        }
+        const moved = await manager.update(TagEntity, { repositoryId, name: tag }, { digest: record.digest });
+        if (!moved.affected) await manager.createQueryBuilder().insert().into(TagEntity).values({ repositoryId, name: tag, digest: record.digest }).updateEntity(false).execute();
       }
       return null;
     });
@@ -366,7 +372,7 @@ export class MetadataStore {
   }
 
   findUploadSession(id: string): Promise<UploadSessionEntity | null> {
-    return this.dataSource.getRepository(UploadSessionEntity).findOneBy({ id });
+    return this.uploadSessionById.find(id);
   }
 
   async setUploadOffset(id: string, offset: number): Promise<void> {

@@ -401,8 +401,10 @@ export class RegistryService {
 
     // Bytes first, metadata last: a manifest is never listed before its file exists.
     try {
-      await this.storage.writeFile(storageLayout.manifest(name, digest), body);
-      if (!byDigest) await this.storage.writeFile(storageLayout.tag(name, reference), body);
+      await Promise.all([
+        this.storage.writeFile(storageLayout.manifest(name, digest), body),
+        byDigest ? undefined : this.storage.writeFile(storageLayout.tag(name, reference), body),
+      ]);
     } catch (error) {
       storageFailure(error, () => ociErrors.manifestUnknown(reference));
     }

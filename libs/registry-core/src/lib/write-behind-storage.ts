@@ -297,7 +297,10 @@ export class WriteBehindStorage implements StorageDriver {
   private async enqueue(path: string, localFile: string, size: number, alongside?: (manager: WriteTransaction) => Promise<void>): Promise<void> {
     await fsyncFile(localFile);
     const entity = await this.metadata.transaction(async (manager) => {
-      const job = await manager.save(manager.create(UploadJobEntity, { path, localFile, size, bytesDone: 0, attempts: 0, lastError: null }));
+      // insert rather than save: save reads the row back before and after writing it.
+      const job = manager.create(UploadJobEntity, { path, localFile, size, bytesDone: 0, attempts: 0, lastError: null });
+      const inserted = await manager.insert(UploadJobEntity, job);
+      Object.assign(job, inserted.identifiers[0], inserted.generatedMaps[0]);
       await alongside?.(manager);
       return job;
     });
