@@ -10,6 +10,7 @@ import { MEDIA_TYPES } from './manifest';
 import { OciError } from './oci-error';
 import { RegistryService } from './registry.service';
 import { pushTestBlob } from './test-images.spec-helper';
+import { WriteBehindStorage } from './write-behind-storage';
 
 async function errorCode(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -132,6 +133,26 @@ describe('RegistryService on local storage and SQLite', () => {
     expect(await registry.tags('team/app', undefined, 10)).toEqual([]);
     expect(await errorCode(registry.findManifest('team/app', '1.0.0'))).toBe('404 MANIFEST_UNKNOWN');
     expect(readdirSync(join(dir, 'storage', 'registry', 'team', 'app', 'manifests'))).toEqual([]);
+  });
+
+  it('asynchronous mode: background uploads wait while a blob streams out to a client', async () => {
+    const queue = new WriteBehindStorage(storage, metadata, { queueDir: join(dir, 'queue'), concurrency: 2 });
+    const asyncRegistry = new RegistryService(queue, metadata, { autoCreateGroups: false, maxManifestBytes: 4096, uploadsDir: join(dir, 'uploads') });
+    await queue.start();
+    const first = await pushTestBlob(asyncRegistry, 'team/app', Buffer.from('first layer'));
+    expect(await queue.drain(10_000)).toBe(true);
+
+    const download = await asyncRegistry.openBlob('team/app', first.digest);
+    const second = await pushTestBlob(asyncRegistry, 'team/app', Buffer.from('second layer'));
+    // Longer than the pause after the upload body: only the open download holds the queue now.
+    expect(await queue.drain(800)).toBe(false);
+    expect(await storage.exists(storageLayout.blob('team/app', second.digest))).toBe(false);
+    const chunks: Buffer[] = [];
+    for await (const chunk of download) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('first layer');
+    expect(await queue.drain(10_000)).toBe(true);
+    expect((await storage.readFile(storageLayout.blob('team/app', second.digest))).toString()).toBe('second layer');
+    await queue.close();
   });
 
   it('mounts a blob from another repository, and falls back when the source lacks it', async () => {

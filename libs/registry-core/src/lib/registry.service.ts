@@ -129,9 +129,14 @@ export class RegistryService {
   }
 
   async openBlob(name: string, digest: string, range?: ByteRange): Promise<Readable> {
+    // Background uploads (asynchronous mode) wait while the blob streams out.
+    const transferEnded = this.storage instanceof WriteBehindStorage ? this.storage.clientTransferStarted() : undefined;
     try {
-      return await this.storage.createReadStream(storageLayout.blob(name, digest), range);
+      const stream = await this.storage.createReadStream(storageLayout.blob(name, digest), range);
+      if (transferEnded) stream.once('close', transferEnded);
+      return stream;
     } catch (error) {
+      transferEnded?.();
       storageFailure(error, () => ociErrors.blobUnknown(digest));
     }
   }
@@ -196,7 +201,7 @@ export class RegistryService {
     }
     const limit = range ? range.end - range.start + 1 : length;
     let offset: number;
-    const received = this.storage instanceof WriteBehindStorage ? this.storage.receiveStarted() : undefined;
+    const received = this.storage instanceof WriteBehindStorage ? this.storage.clientTransferStarted() : undefined;
     const staged = await this.stagingFor(id, status.offset);
     try {
       offset = await this.uploads.append(id, status.offset, body, limit, staged && ((chunk) => this.mirror(staged, chunk)));

@@ -93,7 +93,7 @@ describe('WriteBehindStorage', () => {
     const backend = new LocalStorageDriver(join(dir, 'backend'));
     const queue = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 2 });
     await queue.start();
-    const receiving = queue.receiveStarted();
+    const receiving = queue.clientTransferStarted();
     await queue.writeFile('registry/team/app/blobs/b1', Buffer.from('later'));
     expect(await queue.drain(300)).toBe(false);
     expect(await backend.exists('registry/team/app/blobs/b1')).toBe(false);
@@ -105,7 +105,7 @@ describe('WriteBehindStorage', () => {
     // A client that never stops uploading does not starve the queue.
     const bounded = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 2, maxYieldMs: 0 });
     await bounded.start();
-    const endless = bounded.receiveStarted();
+    const endless = bounded.clientTransferStarted();
     await bounded.writeFile('registry/team/app/blobs/b2', Buffer.from('anyway'));
     expect(await bounded.drain(10_000)).toBe(true);
     endless();

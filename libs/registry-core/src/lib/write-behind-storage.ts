@@ -62,8 +62,8 @@ interface PendingJob {
   done?: Promise<void>;
 }
 
-/** How long after the last upload body background uploads stay paused (the rest of the push follows). */
-const RECEIVE_LINGER_MS = 250;
+/** How long after the last client transfer background uploads stay paused (the rest of the push or pull follows). */
+const TRANSFER_LINGER_MS = 250;
 
 /**
  * Asynchronous upload mode: a storage driver that accepts writes into a durable local queue
@@ -82,11 +82,11 @@ export class WriteBehindStorage implements StorageDriver {
   private timer?: NodeJS.Timeout;
   private readonly maxBackoffMs: number;
   private readonly maxYieldMs: number;
-  /** Client uploads streaming in right now, and background uploads waiting for them to end. */
-  private receiving = 0;
-  /** A push is a burst of requests: background uploads stay paused until this long after the last body. */
+  /** Client transfers (upload bodies, blob downloads) running now, and background uploads waiting for them to end. */
+  private transfers = 0;
+  /** A push or pull is a burst of requests: background uploads stay paused until this long after the last transfer. */
   private quietAt = 0;
-  private readonly receiveWaiters = new Set<() => void>();
+  private readonly transferWaiters = new Set<() => void>();
 
   constructor(
     private readonly backend: StorageDriver,
@@ -99,39 +99,40 @@ export class WriteBehindStorage implements StorageDriver {
   }
 
   /**
-   * Marks a client upload streaming in until the returned function is called. Background
-   * uploads yield meanwhile: on a small machine they would take CPU from the push itself.
+   * Marks a client transfer (an upload body streaming in, a blob streaming out) until the
+   * returned function is called. Background uploads yield meanwhile: on a small machine they
+   * would take CPU from the client's push or pull, which someone is waiting for.
    */
-  receiveStarted(): () => void {
-    this.receiving++;
+  clientTransferStarted(): () => void {
+    this.transfers++;
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      if (--this.receiving > 0) return;
-      this.quietAt = Date.now() + RECEIVE_LINGER_MS;
-      for (const wake of [...this.receiveWaiters]) wake();
+      if (--this.transfers > 0) return;
+      this.quietAt = Date.now() + TRANSFER_LINGER_MS;
+      for (const wake of [...this.transferWaiters]) wake();
     };
   }
 
-  private clientsUploading(): boolean {
-    return this.receiving > 0 || Date.now() < this.quietAt;
+  private clientsTransferring(): boolean {
+    return this.transfers > 0 || Date.now() < this.quietAt;
   }
 
   /** Waits while clients upload (and shortly after), up to the job's remaining share of `maxYieldMs`. */
   private async yieldToClients(job: PendingJob): Promise<void> {
-    while (this.clientsUploading() && job.yieldedMs < this.maxYieldMs && !this.closed) {
+    while (this.clientsTransferring() && job.yieldedMs < this.maxYieldMs && !this.closed) {
       const started = Date.now();
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
-          this.receiveWaiters.delete(wake);
+          this.transferWaiters.delete(wake);
           resolve();
         };
         const left = this.maxYieldMs - job.yieldedMs;
-        // While a body streams in, its end wakes us; after it, the linger runs out by itself.
-        const timer = setTimeout(wake, this.receiving > 0 ? left : Math.min(left, this.quietAt - Date.now() + 1));
-        this.receiveWaiters.add(wake);
+        // While a transfer runs, its end wakes us; after it, the linger runs out by itself.
+        const timer = setTimeout(wake, this.transfers > 0 ? left : Math.min(left, this.quietAt - Date.now() + 1));
+        this.transferWaiters.add(wake);
       });
       job.yieldedMs += Date.now() - started;
     }
@@ -259,7 +260,7 @@ export class WriteBehindStorage implements StorageDriver {
         const pause = new Transform({
           transform: (chunk: Buffer, _encoding, callback) => {
             job.bytesDone += chunk.length;
-            if (!this.clientsUploading()) return callback(null, chunk);
+            if (!this.clientsTransferring()) return callback(null, chunk);
             this.yieldToClients(job).then(() => callback(null, chunk), callback);
           },
         });
@@ -495,7 +496,7 @@ export class WriteBehindStorage implements StorageDriver {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    for (const wake of [...this.receiveWaiters]) wake();
+    for (const wake of [...this.transferWaiters]) wake();
     await this.backend.close();
   }
 }
