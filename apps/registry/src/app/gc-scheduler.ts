@@ -69,16 +69,17 @@ export class GcScheduler implements OnApplicationBootstrap, OnApplicationShutdow
         deletedBlobs: report.gc.deletedBlobs.length,
         reclaimedBytes: report.gc.reclaimedBytes,
         purgedUploads: report.gc.purgedUploads.length,
+        removedTemporaryFiles: report.gc.removedTemporaryFiles.length,
         durationSeconds: report.durationMs / 1000,
       });
       this.logger.log(
         `${report.dryRun ? 'dry run: would delete' : 'deleted'} ${report.retention?.deletedTags.length ?? 0} tags (retention), ` +
           `${report.gc.deletedManifests.length + (report.retention?.deletedManifests.length ?? 0)} manifests, ${report.gc.deletedBlobs.length} blobs ` +
-          `(${report.gc.reclaimedBytes} bytes), ${report.gc.purgedUploads.length} stale uploads, in ${report.gc.repositories} repositories; ${report.durationMs} ms`,
+          `(${report.gc.reclaimedBytes} bytes), ${report.gc.purgedUploads.length} stale uploads, ${report.gc.removedTemporaryFiles.length} leftover temporary files, in ${report.gc.repositories} repositories; ${report.durationMs} ms`,
       );
       return report;
     } catch (error) {
-      this.gcMetrics.record({ ok: false, dryRun: gc.dryRun, deletedTags: 0, deletedManifests: 0, deletedBlobs: 0, reclaimedBytes: 0, purgedUploads: 0, durationSeconds: (Date.now() - started) / 1000 });
+      this.gcMetrics.record({ ok: false, dryRun: gc.dryRun, deletedTags: 0, deletedManifests: 0, deletedBlobs: 0, reclaimedBytes: 0, purgedUploads: 0, removedTemporaryFiles: 0, durationSeconds: (Date.now() - started) / 1000 });
       this.logger.error(`garbage collection failed: ${(error as Error).message}`, (error as Error).stack);
       return null;
     }

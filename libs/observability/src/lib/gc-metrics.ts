@@ -9,6 +9,7 @@ export interface GcRunSummary {
   deletedBlobs: number;
   reclaimedBytes: number;
   purgedUploads: number;
+  removedTemporaryFiles: number;
   durationSeconds: number;
 }
 
@@ -39,14 +40,14 @@ export class GcMetrics {
       return;
     }
     this.runs = new Counter({ name: 'refity_gc_runs_total', help: 'Garbage-collection runs by result (ok, error) and mode (delete, dry-run)', labelNames: ['result', 'mode'], registers });
-    this.deleted = new Counter({ name: 'refity_gc_deleted_total', help: 'Objects deleted by garbage collection and retention, by kind (tag, manifest, blob, upload)', labelNames: ['kind'], registers });
+    this.deleted = new Counter({ name: 'refity_gc_deleted_total', help: 'Objects deleted by garbage collection and retention, by kind (tag, manifest, blob, upload, temporary file)', labelNames: ['kind'], registers });
     this.reclaimed = new Counter({ name: 'refity_gc_reclaimed_bytes_total', help: 'Bytes of blobs deleted by garbage collection', registers });
     this.lastRun = new Gauge({ name: 'refity_gc_last_run_timestamp_seconds', help: 'When the last garbage-collection run ended (Unix time)', registers });
     this.lastSuccess = new Gauge({ name: 'refity_gc_last_success_timestamp_seconds', help: 'When the last successful garbage-collection run ended (Unix time)', registers });
     this.lastDuration = new Gauge({ name: 'refity_gc_last_run_duration_seconds', help: 'How long the last garbage-collection run took', registers });
     // Present (at 0) before the first run, so alerts on "no run yet" can be written.
     for (const result of ['ok', 'error']) for (const mode of ['delete', 'dry-run']) this.runs.inc({ result, mode }, 0);
-    for (const kind of ['tag', 'manifest', 'blob', 'upload']) this.deleted.inc({ kind }, 0);
+    for (const kind of ['tag', 'manifest', 'blob', 'upload', 'temporary']) this.deleted.inc({ kind }, 0);
   }
 
   record(run: GcRunSummary): void {
@@ -61,6 +62,7 @@ export class GcMetrics {
     this.deleted.inc({ kind: 'manifest' }, run.deletedManifests);
     this.deleted.inc({ kind: 'blob' }, run.deletedBlobs);
     this.deleted.inc({ kind: 'upload' }, run.purgedUploads);
+    this.deleted.inc({ kind: 'temporary' }, run.removedTemporaryFiles);
     this.reclaimed.inc(run.reclaimedBytes);
   }
 }

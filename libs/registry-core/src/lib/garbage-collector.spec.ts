@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -118,5 +118,38 @@ describe('GarbageCollector', () => {
     const report = await collector.run({ uploadMaxIdleMs: 3_600_000 });
     expect(report.purgedUploads).toEqual([orphan]);
     expect(await storage.list(storageLayout.uploads)).toEqual([live.id]);
+  });
+
+  it('removes temporary files that unfinished writes left, once older than the grace period', async () => {
+    const image = await pushImage('team/app', 'v1', ['base']);
+    // Writes that were never committed nor aborted (a crash, a lost connection): their temporary files stay.
+    const leftovers = [
+      await storage.createWriter(storageLayout.blob('team/app', 'sha256:' + 'a'.repeat(64))),
+      await storage.createWriter(storageLayout.tag('team/app', 'v2')),
+      await storage.createWriter(storageLayout.upload('0f0e0d0c-0b0a-4908-8706-050403020100')),
+    ];
+    for (const writer of leftovers) await new Promise<void>((resolve) => writer.stream.write(Buffer.from('half'), () => resolve()));
+    // On disk, as the local driver keeps them: `.tmp-*` beside their targets.
+    const temporaryFiles = () =>
+      ['registry/team/app/blobs', 'registry/team/app/manifests', 'uploads'].flatMap((folder) =>
+        readdirSync(join(dir, 'storage', folder))
+          .filter((name) => name.startsWith('.tmp-'))
+          .map((name) => join(dir, 'storage', folder, name)),
+      );
+    expect(temporaryFiles()).toHaveLength(3);
+
+    // Fresh: a write may still be in progress.
+    expect((await collector.run({ gracePeriodMs: 3_600_000 })).removedTemporaryFiles).toEqual([]);
+    expect(temporaryFiles()).toHaveLength(3);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    for (const file of temporaryFiles()) utimesSync(file, twoHoursAgo, twoHoursAgo);
+    expect((await collector.run({ gracePeriodMs: 3_600_000, dryRun: true })).removedTemporaryFiles).toEqual([]);
+    const report = await collector.run({ gracePeriodMs: 3_600_000 });
+    expect(report.removedTemporaryFiles).toHaveLength(3);
+    expect(report.removedTemporaryFiles.every((path) => /\/\.tmp-/.test(path))).toBe(true);
+    expect(temporaryFiles()).toEqual([]);
+    expect(await allBlobsStored('team/app', image.blobs)).toBe(true);
+    expect((await registry.findManifest('team/app', 'v1')).digest).toBe(image.manifest);
+    for (const writer of leftovers) await writer.abort();
   });
 });

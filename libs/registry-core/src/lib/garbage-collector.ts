@@ -30,6 +30,8 @@ export interface GarbageCollectionReport {
   deletedBlobs: Array<{ repository: string; digest: string; size: number }>;
   reclaimedBytes: number;
   purgedUploads: string[];
+  /** Storage paths of temporary files that writes left unfinished (a crash, a lost SFTP connection); not looked for in dry runs. */
+  removedTemporaryFiles: string[];
 }
 
 const HOUR = 3_600_000;
@@ -43,7 +45,9 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
  *    references it at that moment; a manifest only if still untagged), and a manifest PUT
  *    re-checks its blobs in the same queue, so either the PUT sees the blob gone and answers
  *    MANIFEST_BLOB_UNKNOWN, or the sweep sees the new reference and keeps the blob.
- * Files are deleted from storage only after their metadata row is gone.
+ * Files are deleted from storage only after their metadata row is gone. Temporary files that
+ * writes left behind (older than the grace period; a write in progress keeps its file fresh)
+ * are removed from each repository's folders and from `uploads/`.
  */
 export class GarbageCollector {
   constructor(
@@ -55,7 +59,7 @@ export class GarbageCollector {
   async run(options: GarbageCollectionOptions = {}): Promise<GarbageCollectionReport> {
     const dryRun = options.dryRun ?? false;
     const cutoff = new Date(Date.now() - (options.gracePeriodMs ?? HOUR));
-    const report: GarbageCollectionReport = { dryRun, repositories: 0, deletedManifests: [], deletedBlobs: [], reclaimedBytes: 0, purgedUploads: [] };
+    const report: GarbageCollectionReport = { dryRun, repositories: 0, deletedManifests: [], deletedBlobs: [], reclaimedBytes: 0, purgedUploads: [], removedTemporaryFiles: [] };
     const repositories = await this.metadata.listRepositories(options.group);
     report.repositories = repositories.length;
 
@@ -115,6 +119,11 @@ export class GarbageCollector {
           if (!dryRun) await this.removeFile(storageLayout.blob(repository.name, blob.digest));
         }
       }
+      if (!dryRun) {
+        for (const folder of [storageLayout.blobs(repository.name), storageLayout.manifests(repository.name)]) {
+          report.removedTemporaryFiles.push(...(await this.storage.removeStaleTemporaries(folder, cutoff)));
+        }
+      }
       options.onProgress?.(index + 1, repositories.length, repository.name);
     }
 
@@ -130,6 +139,7 @@ export class GarbageCollector {
       }
       if (!options.group) await this.sweepStagedUploads(report, dryRun);
     }
+    if (!dryRun && !options.group) report.removedTemporaryFiles.push(...(await this.storage.removeStaleTemporaries(storageLayout.uploads, cutoff)));
     return report;
   }
 

@@ -89,6 +89,29 @@ describe('WriteBehindStorage', () => {
     await queue.close();
   });
 
+  it('removes at start the queue files a crash left between writing and committing, once old', async () => {
+    const queueDir = join(dir, 'queue');
+    const backend = new LocalStorageDriver(join(dir, 'backend'));
+    const first = new WriteBehindStorage(backend, metadata, { queueDir, concurrency: 1 });
+    await first.writeFile('registry/team/app/blobs/queued', Buffer.from('committed, not uploaded yet'));
+    await first.close();
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    await fs.writeFile(join(queueDir, 'crashed-mid-write'), 'partial');
+    await fs.utimes(join(queueDir, 'crashed-mid-write'), old, old);
+    await fs.writeFile(join(queueDir, 'being-written-by-another-process'), 'fresh');
+    for (const name of await fs.readdir(queueDir)) await fs.utimes(join(queueDir, name), old, old);
+    await fs.utimes(join(queueDir, 'being-written-by-another-process'), new Date(), new Date());
+
+    const queue = new WriteBehindStorage(backend, metadata, { queueDir, concurrency: 1 });
+    await queue.start();
+    const left = await fs.readdir(queueDir);
+    expect(left).not.toContain('crashed-mid-write');
+    expect(left).toContain('being-written-by-another-process');
+    expect(await queue.drain(10_000)).toBe(true);
+    expect((await backend.readFile('registry/team/app/blobs/queued')).toString()).toBe('committed, not uploaded yet');
+    await queue.close();
+  });
+
   it('holds background uploads while a client upload streams in, up to the yield bound', async () => {
     const backend = new LocalStorageDriver(join(dir, 'backend'));
     const queue = new WriteBehindStorage(backend, metadata, { queueDir: join(dir, 'queue'), concurrency: 2 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { RefityConfig } from '@refity/config';
@@ -12,9 +12,11 @@ import {
   FileInfo,
   fsyncFile,
   isStorageError,
+  parentOf,
   splitStoragePath,
   StorageDriver,
   StorageWriter,
+  temporaryNameFor,
   WriteOptions,
 } from '@refity/storage-api';
 
@@ -62,6 +64,9 @@ interface PendingJob {
   done?: Promise<void>;
 }
 
+/** A queue file this old without a job row or a writer is what a crash mid-write left behind. */
+const ORPHAN_AGE_MS = 60 * 60_000;
+
 /** How long after the last client transfer background uploads stay paused (the rest of the push or pull follows). */
 const TRANSFER_LINGER_MS = 250;
 
@@ -87,6 +92,8 @@ export class WriteBehindStorage implements StorageDriver {
   /** A push or pull is a burst of requests: background uploads stay paused until this long after the last transfer. */
   private quietAt = 0;
   private readonly transferWaiters = new Set<() => void>();
+  /** Queue files of writes not committed (nor aborted) yet, with the storage path each is for. */
+  private readonly unfinished = new Map<string, string>();
 
   constructor(
     private readonly backend: StorageDriver,
@@ -142,6 +149,7 @@ export class WriteBehindStorage implements StorageDriver {
   async start(): Promise<void> {
     await fs.mkdir(this.options.queueDir, { recursive: true });
     const jobs = await this.metadata.dataSource.getRepository(UploadJobEntity).find({ order: { id: 'ASC' } });
+    await this.removeOrphans(new Set(jobs.map((job) => job.localFile)));
     const known = new Set([...this.pending.values()].flat().map((job) => job.entity.id));
     for (const entity of jobs) if (!known.has(entity.id)) this.track(entity);
     this.started = true;
@@ -149,6 +157,24 @@ export class WriteBehindStorage implements StorageDriver {
     this.timer = setInterval(() => this.schedule(), 1000);
     this.timer.unref();
     this.schedule();
+  }
+
+  /**
+   * Removes queue files a crash left between writing and committing (no job row refers to them).
+   * Only old ones: another process sharing the queue (admin API, CLI) may be writing one now.
+   */
+  private async removeOrphans(queued: Set<string>): Promise<void> {
+    const cutoff = Date.now() - ORPHAN_AGE_MS;
+    let removed = 0;
+    for (const name of await fs.readdir(this.options.queueDir)) {
+      const file = join(this.options.queueDir, name);
+      if (queued.has(file) || this.unfinished.has(file)) continue;
+      const info = await fs.stat(file).catch(() => undefined);
+      if (!info?.isFile() || info.mtimeMs >= cutoff) continue;
+      await fs.rm(file, { force: true });
+      removed++;
+    }
+    if (removed > 0) this.options.logger?.log(`removed ${removed} file(s) of unfinished writes from the upload queue`);
   }
 
   /** Queued uploads, oldest first, for the dashboard and metrics. */
@@ -401,6 +427,7 @@ export class WriteBehindStorage implements StorageDriver {
     await fs.mkdir(this.options.queueDir, { recursive: true });
     const localFile = join(this.options.queueDir, randomUUID());
     const stream: Writable = createWriteStream(localFile, { flags: 'wx', highWaterMark: 1024 * 1024 });
+    this.unfinished.set(localFile, path);
     let state: 'open' | 'committed' | 'aborted' = 'open';
     return {
       stream,
@@ -411,6 +438,7 @@ export class WriteBehindStorage implements StorageDriver {
         await finished(stream);
         const size = (await fs.stat(localFile)).size;
         await this.enqueue(path, localFile, size);
+        this.unfinished.delete(localFile);
         state = 'committed';
       },
       abort: async () => {
@@ -419,6 +447,7 @@ export class WriteBehindStorage implements StorageDriver {
         stream.destroy();
         await finished(stream).catch(() => undefined);
         await fs.rm(localFile, { force: true });
+        this.unfinished.delete(localFile);
       },
     };
   }
@@ -487,6 +516,23 @@ export class WriteBehindStorage implements StorageDriver {
     }
     await this.settle(to);
     await this.backend.linkOrCopy(from, to);
+  }
+
+  /**
+   * The backend's leftovers, and the queue files of this process's writes to `folder` that were
+   * neither committed nor aborted (reported under the temporary name such a write has on storage).
+   */
+  async removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]> {
+    const removed = await this.backend.removeStaleTemporaries(folder, olderThan);
+    for (const [localFile, path] of [...this.unfinished]) {
+      if (parentOf(path) !== folder) continue;
+      const modifiedAt = await fs.stat(localFile).then((info) => info.mtime, () => undefined);
+      if (modifiedAt && modifiedAt >= olderThan) continue;
+      this.unfinished.delete(localFile);
+      await fs.rm(localFile, { force: true });
+      removed.push(temporaryNameFor(path, basename(localFile)));
+    }
+    return removed;
   }
 
   ping(): Promise<void> {

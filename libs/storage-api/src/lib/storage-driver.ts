@@ -57,6 +57,13 @@ export interface StorageDriver {
   move(from: string, to: string): Promise<void>;
   /** Makes `to` hold the same bytes as `from`: a hard link when the backend can, else a copy. */
   linkOrCopy(from: string, to: string): Promise<void>;
+  /**
+   * Removes what writes that never finished left directly under `folder`: temporary files (see
+   * `temporaryNameFor`) not modified since `olderThan`, e.g. after a crash or a connection lost
+   * between writing and renaming into place. A write in progress keeps its file's time fresh.
+   * Returns the paths removed; a missing folder has none.
+   */
+  removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]>;
   /** Checks the backend answers; throws Unavailable if not. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -518,6 +518,11 @@ export class CachingStorage implements StorageDriver {
     }
   }
 
+  /** The backend's leftovers: the cache keeps its own files in its folder, not under storage paths. */
+  removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]> {
+    return this.backend.removeStaleTemporaries(folder, olderThan);
+  }
+
   ping(): Promise<void> {
     return this.backend.ping();
   }

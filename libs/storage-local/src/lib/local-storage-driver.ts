@@ -152,6 +152,23 @@ export class LocalStorageDriver implements StorageDriver {
     }
   }
 
+  async removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]> {
+    const full = this.resolve(folder);
+    const removed: string[] = [];
+    try {
+      for (const name of (await fs.readdir(full)).filter(isTemporaryName).sort()) {
+        const info = await fs.lstat(join(full, name)).catch(() => undefined);
+        if (!info?.isFile() || info.mtime >= olderThan) continue;
+        await fs.rm(join(full, name), { force: true });
+        removed.push(`${folder}/${name}`);
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return removed;
+      throw translate(error, folder);
+    }
+    return removed;
+  }
+
   async delete(path: string): Promise<void> {
     try {
       await fs.unlink(this.resolve(path));

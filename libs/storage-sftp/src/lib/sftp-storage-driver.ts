@@ -181,6 +181,28 @@ export class SftpStorageDriver implements StorageDriver {
     });
   }
 
+  async removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]> {
+    const remote = this.remote(folder);
+    try {
+      return await this.withSession(folder, async (session) => {
+        const stale = (await session.readdir(remote))
+          // SFTP v3 times are whole seconds.
+          .filter((entry) => isTemporaryName(entry.filename) && entry.attrs.isFile() && entry.attrs.mtime * 1000 < olderThan.getTime())
+          .map((entry) => entry.filename)
+          .sort();
+        for (const name of stale) {
+          await session.unlink(joinRemote(remote, name)).catch((error: unknown) => {
+            if (!isNoSuchFile(error)) throw error;
+          });
+        }
+        return stale.map((name) => `${folder}/${name}`);
+      });
+    } catch (error) {
+      if (isStorageError(error, 'NotFound')) return [];
+      throw error;
+    }
+  }
+
   async delete(path: string): Promise<void> {
     const remote = this.remote(path);
     await this.withSession(path, (session) => session.unlink(remote));

@@ -226,7 +226,30 @@ export function describeStorageDriverContract(
       await writer.abort(new Error('client went away'));
       expect(await driver.exists('aborted/target')).toBe(false);
       expect(await driver.list('aborted')).toEqual(['existing']);
+      // (A driver that defers writes, like the upload queue, may still be copying `existing`.)
+      const leftovers = await driver.removeStaleTemporaries('aborted', new Date(Date.now() + 5_000));
+      expect(leftovers.filter((path) => path.endsWith('-target'))).toEqual([]);
       await expectStorageError(writer.commit(), 'Aborted');
+    });
+
+    it('removes the temporary file of a write that never finished once it is stale, and nothing else', async () => {
+      await driver.writeFile('stale/kept', Buffer.from('committed'));
+      // Neither committed nor aborted, as after a crash or a lost connection.
+      const unfinished = await driver.createWriter('stale/target');
+      await new Promise<void>((resolve, reject) => unfinished.stream.write(randomBytes(64 * 1024), (error) => (error ? reject(error) : resolve())));
+      expect(await driver.removeStaleTemporaries('stale', new Date(Date.now() - 60_000))).toEqual([]);
+      // Only the unfinished write's file counts here: a driver that defers writes (the upload
+      // queue) may still be copying `kept`, and that copy is simply retried.
+      const ofTarget = (paths: string[]) => paths.filter((path) => path.endsWith('-target'));
+      const removed = ofTarget(await driver.removeStaleTemporaries('stale', new Date(Date.now() + 5_000)));
+      expect(removed).toHaveLength(1);
+      expect(removed[0]).toMatch(/^stale\/\.tmp-[^/]+-target$/);
+      expect(ofTarget(await driver.removeStaleTemporaries('stale', new Date(Date.now() + 5_000)))).toEqual([]);
+      expect(await driver.list('stale')).toEqual(['kept']);
+      expect((await driver.readFile('stale/kept')).toString()).toBe('committed');
+      expect(await driver.removeStaleTemporaries('no-such-folder', new Date(Date.now() + 5_000))).toEqual([]);
+      await unfinished.abort();
+      expect(await driver.exists('stale/target')).toBe(false);
     });
 
     it('keeps the old file when a replacing write is aborted', async () => {

@@ -151,6 +151,9 @@ export class GcSweepReportDto {
 
   @ApiProperty({ type: [String], description: 'Purged upload session ids' })
   purgedUploads: string[];
+
+  @ApiProperty({ type: [String], description: 'Storage paths of temporary files left by writes that never finished (not looked for in a dry run)' })
+  removedTemporaryFiles: string[];
 }
 
 export class GcReportDto {
@@ -188,6 +191,7 @@ export class GcReportDto {
         deletedBlobs: report.gc.deletedBlobs,
         reclaimedBytes: report.gc.reclaimedBytes,
         purgedUploads: report.gc.purgedUploads,
+        removedTemporaryFiles: report.gc.removedTemporaryFiles,
       },
     };
   }

@@ -20,5 +20,10 @@ export interface GcSweepReportDto {
    * Bytes of the deleted blobs
    */
   reclaimedBytes: number;
+
+  /**
+   * Storage paths of temporary files left by writes that never finished (not looked for in a dry run)
+   */
+  removedTemporaryFiles: Array<string>;
   repositories: number;
 }
