@@ -137,6 +137,7 @@ describe('registry on SFTP: asynchronous uploads', () => {
     reg = await startRegistry({
       AUTO_CREATE_GROUPS: 'true',
       REGISTRY_AUTH: 'none',
+      // key authentication here; sftpEnv() logs in with the password
       FTP_HOST: sshd.host,
       FTP_PORT: String(sshd.port),
       FTP_USERNAME: sshd.username,

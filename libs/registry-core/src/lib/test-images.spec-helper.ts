@@ -12,11 +12,15 @@ export async function pushTestBlob(registry: RegistryService, name: string, data
   return registry.completeUpload(name, upload.id, digestOf(data));
 }
 
-/** Pushes an OCI image whose layers hold `layers` (equal content gives shared blobs) and tags it. */
-export async function pushTestImage(registry: RegistryService, name: string, tag: string, layers: string[]): Promise<{ manifest: string; blobs: string[] }> {
-  const config = await pushTestBlob(registry, name, Buffer.from(JSON.stringify({ tag, layers })));
+/**
+ * Pushes an OCI image whose layers hold `layers` (equal content gives shared blobs) and tags it.
+ * `blobs` lists the config first, then the layers.
+ */
+export async function pushTestImage(registry: RegistryService, name: string, tag: string, layers: Array<string | Buffer>): Promise<{ manifest: string; blobs: string[] }> {
+  const contents = layers.map((layer) => Buffer.from(layer));
+  const config = await pushTestBlob(registry, name, Buffer.from(JSON.stringify({ tag, layers: contents.map((layer) => digestOf(layer)) })));
   const blobs = [];
-  for (const layer of layers) blobs.push(await pushTestBlob(registry, name, Buffer.from(layer)));
+  for (const layer of contents) blobs.push(await pushTestBlob(registry, name, layer));
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,

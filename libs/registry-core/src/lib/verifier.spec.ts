@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { digestOf } from '@refity/digest';
 import { MetadataStore, openMetadataDatabase } from '@refity/metadata';
 import { LocalStorageDriver } from '@refity/storage-local';
 import { storageLayout } from './layout';
-import { MEDIA_TYPES } from './manifest';
 import { RegistryService } from './registry.service';
+import { pushTestImage } from './test-images.spec-helper';
 import { Verifier, VerifyProgress } from './verifier';
 
 describe('Verifier on SQLite and local storage', () => {
@@ -31,26 +30,9 @@ describe('Verifier on SQLite and local storage', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const pushBlob = async (name: string, data: Buffer) => {
-    const upload = await registry.startUpload(name);
-    await registry.appendChunk(name, upload.id, Readable.from([data]));
-    return registry.completeUpload(name, upload.id, digestOf(data));
-  };
-
   const pushImage = async (name: string, tag: string, layers: Buffer[]) => {
-    const config = await pushBlob(name, Buffer.from(JSON.stringify({ tag })));
-    const blobs = [];
-    for (const layer of layers) blobs.push(await pushBlob(name, layer));
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MEDIA_TYPES.ociManifest,
-        config: { mediaType: MEDIA_TYPES.ociConfig, digest: config.digest, size: config.size },
-        layers: blobs.map((blob) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blob.digest, size: blob.size })),
-      }),
-    );
-    const stored = await registry.putManifest(name, tag, manifest, MEDIA_TYPES.ociManifest);
-    return { manifest: stored.digest, config: config.digest, layers: blobs.map((blob) => blob.digest) };
+    const { manifest, blobs } = await pushTestImage(registry, name, tag, layers);
+    return { manifest, layers: blobs.slice(1) };
   };
 
   const file = (path: string) => join(storageRoot, ...path.split('/'));
