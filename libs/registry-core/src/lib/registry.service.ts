@@ -129,16 +129,20 @@ export class RegistryService {
   }
 
   async openBlob(name: string, digest: string, range?: ByteRange): Promise<Readable> {
-    // Background uploads (asynchronous mode) wait while the blob streams out.
-    const transferEnded = this.storage instanceof WriteBehindStorage ? this.storage.clientTransferStarted() : undefined;
+    const transferEnded = this.clientTransferStarted();
     try {
       const stream = await this.storage.createReadStream(storageLayout.blob(name, digest), range);
-      if (transferEnded) stream.once('close', transferEnded);
+      stream.once('close', transferEnded);
       return stream;
     } catch (error) {
-      transferEnded?.();
+      transferEnded();
       storageFailure(error, () => ociErrors.blobUnknown(digest));
     }
+  }
+
+  /** Asynchronous mode: background uploads wait while a client's bytes stream in or out. Returns the end marker. */
+  private clientTransferStarted(): () => void {
+    return this.storage instanceof WriteBehindStorage ? this.storage.clientTransferStarted() : () => undefined;
   }
 
   async deleteBlob(name: string, digestValue: string): Promise<void> {
@@ -201,7 +205,7 @@ export class RegistryService {
     }
     const limit = range ? range.end - range.start + 1 : length;
     let offset: number;
-    const received = this.storage instanceof WriteBehindStorage ? this.storage.clientTransferStarted() : undefined;
+    const received = this.clientTransferStarted();
     const staged = await this.stagingFor(id, status.offset);
     try {
       offset = await this.uploads.append(id, status.offset, body, limit, staged && ((chunk) => this.mirror(staged, chunk)));
@@ -210,7 +214,7 @@ export class RegistryService {
       if (error instanceof RangeError) throw ociErrors.sizeInvalid(error.message);
       throw error;
     } finally {
-      received?.();
+      received();
     }
     if (range && offset !== range.end + 1) {
       await this.discardStaged(id);
