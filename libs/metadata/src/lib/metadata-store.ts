@@ -46,6 +46,54 @@ export async function recordFinishedUpload(manager: EntityManager, sessionId: st
   await manager.createQueryBuilder().delete().from(UploadSessionEntity).where('id = :id', { id: sessionId }).execute();
 }
 
+/**
+ * Inside a write transaction: stores a manifest (idempotent by digest) and points `tag` at it when
+ * given. `required` blobs and manifests are checked inside the write, so garbage collection (which
+ * deletes in the same queue) can never remove one between the check and the insert. Returns the
+ * first missing digest instead of storing, or null when stored.
+ */
+export async function recordManifest(
+  manager: EntityManager,
+  repositoryId: number,
+  record: ManifestRecord,
+  tag: string | undefined,
+  required: { blobs: string[]; manifests: string[] },
+): Promise<string | null> {
+  const blobs = required.blobs.length
+    ? new Set((await manager.find(RepositoryBlobEntity, { where: { repositoryId, digest: In(required.blobs) }, select: { digest: true } })).map((row) => row.digest))
+    : new Set<string>();
+  const missingBlob = required.blobs.find((digest) => !blobs.has(digest));
+  if (missingBlob) return missingBlob;
+  const manifests = required.manifests.length
+    ? new Set((await manager.find(ManifestEntity, { where: { repositoryId, digest: In(required.manifests) }, select: { digest: true } })).map((row) => row.digest))
+    : new Set<string>();
+  const missingManifest = required.manifests.find((digest) => !manifests.has(digest));
+  if (missingManifest) return missingManifest;
+  // insert and update rather than save: save reads every row back, twice the statements.
+  const stored = await manager.findOne(ManifestEntity, { where: { repositoryId, digest: record.digest }, select: { id: true } });
+  if (!stored) {
+    const inserted = await manager.insert(ManifestEntity, {
+      repositoryId,
+      digest: record.digest,
+      mediaType: record.mediaType,
+      size: record.size,
+      artifactType: record.artifactType,
+      subjectDigest: record.subjectDigest,
+      configDigest: record.configDigest,
+      annotations: record.annotations ? JSON.stringify(record.annotations) : null,
+    });
+    const manifestId = inserted.identifiers[0]['id'] as number;
+    if (record.references.length > 0) {
+      await manager.createQueryBuilder().insert().into(ManifestReferenceEntity).values(record.references.map((reference) => ({ ...reference, manifestId }))).updateEntity(false).execute();
+    }
+  }
+  if (tag !== undefined) {
+    const moved = await manager.update(TagEntity, { repositoryId, name: tag }, { digest: record.digest });
+    if (!moved.affected) await manager.createQueryBuilder().insert().into(TagEntity).values({ repositoryId, name: tag, digest: record.digest }).updateEntity(false).execute();
+  }
+  return null;
+}
+
 function isBusy(error: unknown): boolean {
   const code = (error as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (error as { code?: string })?.code;
   return code === 'SQLITE_BUSY';
@@ -210,10 +258,9 @@ export class MetadataStore {
   }
 
   /**
-   * Stores a manifest (idempotent by digest) and points `tag` at it when given. `required` blobs
-   * and manifests are checked again inside the write, so garbage collection (which deletes in the
-   * same queue) can never remove one between the check and the insert. Returns the first
-   * missing digest instead of storing, or null when stored.
+   * Stores a manifest (idempotent by digest) and points `tag` at it when given, in one
+   * transaction: see `recordManifest`. Returns the first missing digest instead of storing, or
+   * null when stored.
    */
   putManifest(
     repositoryId: number,
@@ -221,41 +268,7 @@ export class MetadataStore {
     tag?: string,
     required: { blobs: string[]; manifests: string[] } = { blobs: [], manifests: [] },
   ): Promise<string | null> {
-    return this.write(async (manager) => {
-      const blobs = required.blobs.length
-        ? new Set((await manager.find(RepositoryBlobEntity, { where: { repositoryId, digest: In(required.blobs) }, select: { digest: true } })).map((row) => row.digest))
-        : new Set<string>();
-      const missingBlob = required.blobs.find((digest) => !blobs.has(digest));
-      if (missingBlob) return missingBlob;
-      const manifests = required.manifests.length
-        ? new Set((await manager.find(ManifestEntity, { where: { repositoryId, digest: In(required.manifests) }, select: { digest: true } })).map((row) => row.digest))
-        : new Set<string>();
-      const missingManifest = required.manifests.find((digest) => !manifests.has(digest));
-      if (missingManifest) return missingManifest;
-      // insert and update rather than save: save reads every row back, twice the statements.
-      const stored = await manager.findOne(ManifestEntity, { where: { repositoryId, digest: record.digest }, select: { id: true } });
-      if (!stored) {
-        const inserted = await manager.insert(ManifestEntity, {
-          repositoryId,
-          digest: record.digest,
-          mediaType: record.mediaType,
-          size: record.size,
-          artifactType: record.artifactType,
-          subjectDigest: record.subjectDigest,
-          configDigest: record.configDigest,
-          annotations: record.annotations ? JSON.stringify(record.annotations) : null,
-        });
-        const manifestId = inserted.identifiers[0]['id'] as number;
-        if (record.references.length > 0) {
-          await manager.createQueryBuilder().insert().into(ManifestReferenceEntity).values(record.references.map((reference) => ({ ...reference, manifestId }))).updateEntity(false).execute();
-        }
-      }
-      if (tag !== undefined) {
-        const moved = await manager.update(TagEntity, { repositoryId, name: tag }, { digest: record.digest });
-        if (!moved.affected) await manager.createQueryBuilder().insert().into(TagEntity).values({ repositoryId, name: tag, digest: record.digest }).updateEntity(false).execute();
-      }
-      return null;
-    });
+    return this.write((manager) => recordManifest(manager, repositoryId, record, tag, required));
   }
 
   /** Tag names in lexical order after `last`, at most `limit`. */

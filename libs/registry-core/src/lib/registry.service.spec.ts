@@ -9,7 +9,7 @@ import { storageLayout } from './layout';
 import { MEDIA_TYPES } from './manifest';
 import { OciError } from './oci-error';
 import { RegistryService } from './registry.service';
-import { pushTestBlob } from './test-images.spec-helper';
+import { pushTestBlob, pushTestImage } from './test-images.spec-helper';
 import { WriteBehindStorage } from './write-behind-storage';
 
 async function errorCode(promise: Promise<unknown>): Promise<string | undefined> {
@@ -133,6 +133,28 @@ describe('RegistryService on local storage and SQLite', () => {
     expect(await registry.tags('team/app', undefined, 10)).toEqual([]);
     expect(await errorCode(registry.findManifest('team/app', '1.0.0'))).toBe('404 MANIFEST_UNKNOWN');
     expect(readdirSync(join(dir, 'storage', 'registry', 'team', 'app', 'manifests'))).toEqual([]);
+  });
+
+  it('asynchronous mode: a manifest is queued with its tag in one commit, and a refused one leaves nothing queued', async () => {
+    const queueDir = join(dir, 'queue');
+    const queue = new WriteBehindStorage(storage, metadata, { queueDir, concurrency: 2 });
+    const asyncRegistry = new RegistryService(queue, metadata, { autoCreateGroups: false, maxManifestBytes: 4096, uploadsDir: join(dir, 'uploads') });
+    const image = await pushTestImage(asyncRegistry, 'team/app', '1.0.0', ['layer']);
+    const queuedFiles = readdirSync(queueDir).length;
+    const manifest = await asyncRegistry.readManifest('team/app', image.manifest);
+    const missing = Buffer.from(manifest.toString().replace(image.blobs[1], digestOf('absent')));
+    expect(await errorCode(asyncRegistry.putManifest('team/app', '2.0.0', missing, MEDIA_TYPES.ociManifest))).toBe('400 MANIFEST_BLOB_UNKNOWN');
+    expect(readdirSync(queueDir)).toHaveLength(queuedFiles);
+    expect(queue.jobs().map((job) => job.path)).not.toContain(storageLayout.tag('team/app', '2.0.0'));
+
+    // Not uploaded yet (the queue is not started): served from the queue, listed by metadata.
+    expect(await asyncRegistry.tags('team/app', undefined, 10)).toEqual(['1.0.0']);
+    expect((await asyncRegistry.readManifest('team/app', '1.0.0')).equals(manifest)).toBe(true);
+    await queue.start();
+    expect(await queue.drain(10_000)).toBe(true);
+    expect((await storage.readFile(storageLayout.tag('team/app', '1.0.0'))).equals(manifest)).toBe(true);
+    expect((await storage.readFile(storageLayout.manifest('team/app', image.manifest))).equals(manifest)).toBe(true);
+    await queue.close();
   });
 
   it('asynchronous mode: background uploads wait while a blob streams out to a client', async () => {

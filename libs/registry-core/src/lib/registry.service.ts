@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { digestOf, digestsEqual, InvalidDigestError, parseDigest } from '@refity/digest';
-import { ManifestEntity, MetadataStore, recordFinishedUpload, RepositoryEntity } from '@refity/metadata';
+import { ManifestEntity, MetadataStore, recordFinishedUpload, recordManifest, RepositoryEntity } from '@refity/metadata';
 import { ByteRange, isStorageError, StorageDriver, StorageWriter } from '@refity/storage-api';
 import { storageLayout } from './layout';
 import { parseManifest } from './manifest';
@@ -287,6 +287,8 @@ export class RegistryService {
   async completeUpload(name: string, id: string, digestValue: string | undefined): Promise<BlobInfo> {
     const status = await this.uploadStatus(name, id);
     const digest = validDigest(digestValue);
+    // Asynchronous mode queues the buffer itself once it is on disk: flush it while the digest is checked.
+    const synced = this.storage instanceof WriteBehindStorage ? this.uploads.sync(id).then(() => true, () => false) : undefined;
     const actual = await this.uploads.digest(id, parseDigest(digest).algorithm);
     if (!digestsEqual(actual, digest)) {
       await this.discardStaged(id);
@@ -299,7 +301,7 @@ export class RegistryService {
       if (blob && this.storage instanceof WriteBehindStorage) {
         // Asynchronous mode: the verified buffer itself becomes the queued upload, and its job
         // row, the blob record and the session's end commit together.
-        await this.storage.adoptFile(storageLayout.blob(name, digest), this.uploads.pathOf(id), size, (manager) => recordFinishedUpload(manager, id, blob));
+        await this.storage.adoptFile(storageLayout.blob(name, digest), this.uploads.pathOf(id), size, (manager) => recordFinishedUpload(manager, id, blob), await synced);
       } else {
         if (blob) await this.storeBlob(name, id, digest, size);
         else await this.discardStaged(id);
@@ -402,23 +404,32 @@ export class RegistryService {
     }
     const repository = await this.repositoryForWrite(name);
     const required = { blobs: parsed.requiredBlobs, manifests: parsed.requiredManifests };
-    // Checked before writing bytes (no orphan files for a refused push) and again inside the metadata write.
-    const blobs = await this.metadata.presentBlobs(repository.id, required.blobs);
-    const manifests = await this.metadata.presentManifests(repository.id, required.manifests);
-    const missing = required.blobs.find((digest) => !blobs.has(digest)) ?? required.manifests.find((digest) => !manifests.has(digest));
-    if (missing) throw ociErrors.manifestBlobUnknown(missing);
+    const record = { ...parsed.record, digest, size: body.length };
+    const tag = byDigest ? undefined : reference;
+    const files = [storageLayout.manifest(name, digest), ...(tag === undefined ? [] : [storageLayout.tag(name, tag)])].map((path) => ({ path, data: body }));
+    if (this.storage instanceof WriteBehindStorage) {
+      // Asynchronous mode: the files' job rows and the manifest's metadata commit together, so a
+      // refused manifest (a blob missing) leaves no queued file behind and needs no check first.
+      await this.storage.writeFilesTogether(files, async (manager) => {
+        const missing = await recordManifest(manager, repository.id, record, tag, required);
+        if (missing) throw ociErrors.manifestBlobUnknown(missing);
+      });
+    } else {
+      // Checked before writing bytes (no orphan files for a refused push) and again inside the metadata write.
+      const blobs = await this.metadata.presentBlobs(repository.id, required.blobs);
+      const manifests = await this.metadata.presentManifests(repository.id, required.manifests);
+      const missing = required.blobs.find((digest) => !blobs.has(digest)) ?? required.manifests.find((digest) => !manifests.has(digest));
+      if (missing) throw ociErrors.manifestBlobUnknown(missing);
 
-    // Bytes first, metadata last: a manifest is never listed before its file exists.
-    try {
-      await Promise.all([
-        this.storage.writeFile(storageLayout.manifest(name, digest), body),
-        byDigest ? undefined : this.storage.writeFile(storageLayout.tag(name, reference), body),
-      ]);
-    } catch (error) {
-      storageFailure(error, () => ociErrors.manifestUnknown(reference));
+      // Bytes first, metadata last: a manifest is never listed before its file exists.
+      try {
+        await Promise.all(files.map(({ path, data }) => this.storage.writeFile(path, data)));
+      } catch (error) {
+        storageFailure(error, () => ociErrors.manifestUnknown(reference));
+      }
+      const missingAtWrite = await this.metadata.putManifest(repository.id, record, tag, required);
+      if (missingAtWrite) throw ociErrors.manifestBlobUnknown(missingAtWrite);
     }
-    const missingAtWrite = await this.metadata.putManifest(repository.id, { ...parsed.record, digest, size: body.length }, byDigest ? undefined : reference, required);
-    if (missingAtWrite) throw ociErrors.manifestBlobUnknown(missingAtWrite);
     return { digest, mediaType: parsed.record.mediaType, size: body.length, subjectDigest: parsed.record.subjectDigest };
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DigestAlgorithm } from '@refity/digest';
+import { fsyncFile } from '@refity/storage-api';
 
 /**
  * While a body streams in, its bytes are flushed to disk every this many bytes (in the
@@ -107,6 +108,11 @@ export class UploadBuffer {
     const hash = createHash(algorithm);
     for await (const chunk of createReadStream(this.pathOf(id), { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
     return `${algorithm}:${hash.digest('hex')}`;
+  }
+
+  /** Flushes the buffer to disk. */
+  async sync(id: string): Promise<void> {
+    await fsyncFile(this.pathOf(id));
   }
 
   open(id: string): Readable {

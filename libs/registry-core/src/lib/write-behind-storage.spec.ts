@@ -1,7 +1,7 @@
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MetadataStore, openMetadataDatabase } from '@refity/metadata';
+import { GroupEntity, MetadataStore, openMetadataDatabase, UploadJobEntity } from '@refity/metadata';
 import { digestOf } from '@refity/digest';
 import { CachingStorage } from '@refity/storage-cache';
 import { LocalStorageDriver } from '@refity/storage-local';
@@ -86,6 +86,39 @@ describe('WriteBehindStorage', () => {
     expect(await queue.drain(10_000)).toBe(true);
     expect((await backend.readFile('registry/team/app/manifests/latest')).toString()).toBe('v2');
     expect(await backend.exists('registry/team/app/manifests/gone')).toBe(false);
+    await queue.close();
+  });
+
+  it('queues files together with a metadata write, and queues nothing when that write fails', async () => {
+    const queueDir = join(dir, 'queue');
+    const backend = new LocalStorageDriver(join(dir, 'backend'));
+    const queue = new WriteBehindStorage(backend, metadata, { queueDir, concurrency: 1 });
+    const files = [
+      { path: 'registry/team/app/manifests/sha256:1', data: Buffer.from('manifest') },
+      { path: 'registry/team/app/manifests/latest', data: Buffer.from('manifest') },
+    ];
+    const refused = queue.writeFilesTogether(files, async (manager) => {
+      await manager.insert(GroupEntity, { name: 'rolled-back' });
+      throw new Error('a referenced blob is missing');
+    });
+    await expect(refused).rejects.toThrow('a referenced blob is missing');
+    expect(await metadata.findGroup('rolled-back')).toBeNull();
+    expect(queue.jobs()).toEqual([]);
+    expect(await metadata.dataSource.getRepository(UploadJobEntity).count()).toBe(0);
+    expect(await fs.readdir(queueDir)).toEqual([]);
+    expect(await queue.exists('registry/team/app/manifests/latest')).toBe(false);
+
+    const result = await queue.writeFilesTogether(files, async (manager) => {
+      await manager.insert(GroupEntity, { name: 'team' });
+      return 'stored';
+    });
+    expect(result).toBe('stored');
+    expect(await metadata.findGroup('team')).not.toBeNull();
+    expect(queue.jobs().map((job) => job.path)).toEqual(files.map((file) => file.path));
+    expect((await queue.readFile('registry/team/app/manifests/latest')).toString()).toBe('manifest');
+    await queue.start();
+    expect(await queue.drain(10_000)).toBe(true);
+    expect((await backend.readFile('registry/team/app/manifests/sha256:1')).toString()).toBe('manifest');
     await queue.close();
   });
 

@@ -64,6 +64,25 @@ interface PendingJob {
   done?: Promise<void>;
 }
 
+/** A complete local file to queue for upload to `path`; `synced` when it is fsynced already. */
+interface QueuedFile {
+  path: string;
+  localFile: string;
+  size: number;
+  synced?: boolean;
+}
+
+/** Creates `file` (it must not exist) with `data`, on disk when this resolves. */
+async function writeDurably(file: string, data: Buffer): Promise<void> {
+  const handle = await fs.open(file, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A queue file this old without a job row or a writer is what a crash mid-write left behind. */
 const ORPHAN_AGE_MS = 60 * 60_000;
 
@@ -318,33 +337,72 @@ export class WriteBehindStorage implements StorageDriver {
   }
 
   /**
-   * Queues a local file (already complete and closed) for upload to `path`; `alongside` runs in
-   * the transaction that stores the job row.
+   * Queues local files (complete and closed) for upload to their paths: fsynced, then their job
+   * rows commit in one transaction, together with `alongside`. If that throws, nothing is queued.
    */
-  private async enqueue(path: string, localFile: string, size: number, alongside?: (manager: WriteTransaction) => Promise<void>): Promise<void> {
-    await fsyncFile(localFile);
-    const entity = await this.metadata.transaction(async (manager) => {
-      // insert rather than save: save reads the row back before and after writing it.
-      const job = manager.create(UploadJobEntity, { path, localFile, size, bytesDone: 0, attempts: 0, lastError: null });
-      const inserted = await manager.insert(UploadJobEntity, job);
-      Object.assign(job, inserted.identifiers[0], inserted.generatedMaps[0]);
-      await alongside?.(manager);
-      return job;
+  private async enqueue<T>(files: QueuedFile[], alongside?: (manager: WriteTransaction) => Promise<T>): Promise<T | undefined> {
+    await Promise.all(files.filter((file) => !file.synced).map((file) => fsyncFile(file.localFile)));
+    const { jobs, result } = await this.insertJobs(files, alongside);
+    await this.trackInserted(jobs);
+    return result;
+  }
+
+  private insertJobs<T>(files: QueuedFile[], alongside?: (manager: WriteTransaction) => Promise<T>): Promise<{ jobs: UploadJobEntity[]; result: T | undefined }> {
+    return this.metadata.transaction(async (manager) => {
+      const jobs = [];
+      for (const { path, localFile, size } of files) {
+        // insert rather than save: save reads the row back before and after writing it.
+        const job = manager.create(UploadJobEntity, { path, localFile, size, bytesDone: 0, attempts: 0, lastError: null });
+        const inserted = await manager.insert(UploadJobEntity, job);
+        jobs.push(Object.assign(job, inserted.identifiers[0], inserted.generatedMaps[0]));
+      }
+      return { jobs, result: await alongside?.(manager) };
     });
-    // Older queued writes of the same path are obsolete now that this one is durable; track the
-    // new one first so a reader always finds a copy.
-    const older = [...(this.pending.get(path) ?? [])];
-    this.track(entity);
+  }
+
+  private async trackInserted(jobs: UploadJobEntity[]): Promise<void> {
+    // Older queued writes of the same paths are obsolete now that these are durable. Track every
+    // new one first (before any await), so a reader always finds a copy of what was committed.
+    const older = jobs.flatMap((entity) => {
+      const jobsBefore = [...(this.pending.get(entity.path) ?? [])];
+      this.track(entity);
+      return jobsBefore;
+    });
     for (const job of older) if (!job.running) await this.untrack(job);
     this.schedule();
   }
 
   /**
+   * Writes small files as one unit (a manifest and its tag): each is written and fsynced into the
+   * queue, then their job rows commit in one transaction with `alongside` (the metadata that
+   * lists them). If anything fails, including `alongside`, nothing is queued and the files are gone.
+   */
+  async writeFilesTogether<T>(files: Array<{ path: string; data: Buffer }>, alongside: (manager: WriteTransaction) => Promise<T>): Promise<T> {
+    for (const { path } of files) splitStoragePath(path);
+    await fs.mkdir(this.options.queueDir, { recursive: true });
+    const queued = files.map(({ path, data }) => ({ path, localFile: join(this.options.queueDir, randomUUID()), size: data.length }));
+    for (const file of queued) this.unfinished.set(file.localFile, file.path);
+    let inserted: { jobs: UploadJobEntity[]; result: T | undefined };
+    try {
+      await Promise.all(queued.map(({ localFile }, index) => writeDurably(localFile, files[index].data)));
+      inserted = await this.insertJobs(queued, alongside);
+    } catch (error) {
+      await Promise.all(queued.map(({ localFile }) => fs.rm(localFile, { force: true })));
+      throw error;
+    } finally {
+      for (const file of queued) this.unfinished.delete(file.localFile);
+    }
+    await this.trackInserted(inserted.jobs);
+    return inserted.result as T;
+  }
+
+  /**
    * Takes over a complete local file (an upload buffer on the same disk) as the write of `path`:
    * a rename instead of a copy, so a pushed layer is written to local disk once. `alongside`
-   * (e.g. recording the blob) commits together with the job row.
+   * (e.g. recording the blob) commits together with the job row. `synced`: the caller fsynced
+   * `file` already.
    */
-  async adoptFile(path: string, file: string, size: number, alongside?: (manager: WriteTransaction) => Promise<void>): Promise<void> {
+  async adoptFile(path: string, file: string, size: number, alongside?: (manager: WriteTransaction) => Promise<void>, synced = false): Promise<void> {
     splitStoragePath(path);
     await fs.mkdir(this.options.queueDir, { recursive: true });
     const localFile = join(this.options.queueDir, randomUUID());
@@ -354,7 +412,7 @@ export class WriteBehindStorage implements StorageDriver {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
       await fs.copyFile(file, localFile);
     }
-    await this.enqueue(path, localFile, size, alongside);
+    await this.enqueue([{ path, localFile, size, synced }], alongside);
   }
 
   // StorageDriver
@@ -437,7 +495,7 @@ export class WriteBehindStorage implements StorageDriver {
         if (!stream.writableEnded) stream.end();
         await finished(stream);
         const size = (await fs.stat(localFile)).size;
-        await this.enqueue(path, localFile, size);
+        await this.enqueue([{ path, localFile, size }]);
         this.unfinished.delete(localFile);
         state = 'committed';
       },
@@ -507,7 +565,7 @@ export class WriteBehindStorage implements StorageDriver {
       const localFile = join(this.options.queueDir, randomUUID());
       try {
         await fs.link(job.entity.localFile, localFile);
-        await this.enqueue(to, localFile, job.entity.size);
+        await this.enqueue([{ path: to, localFile, size: job.entity.size }]);
         return;
       } catch (error) {
         // Uploaded and removed meanwhile: the backend has it now.
