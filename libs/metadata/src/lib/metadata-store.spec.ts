@@ -30,6 +30,23 @@ describe('MetadataStore on SQLite', () => {
     expect(await dataSource.showMigrations()).toBe(false);
   });
 
+  it('commits an upload session\'s start and progress without a log sync, and every other write with one', async () => {
+    const synchronous = async () => ((await dataSource.query('PRAGMA synchronous')) as Array<{ synchronous: number }>)[0].synchronous;
+    const FULL = 2;
+    const NORMAL = 1;
+    const group = await store.ensureGroup('durability');
+    await store.ensureRepository('durability/app', group.id);
+    expect(await synchronous()).toBe(FULL);
+    await store.createUploadSession('2b6e5f0a-0000-4000-8000-000000000001', 'durability/app');
+    expect(await synchronous()).toBe(NORMAL);
+    await store.setUploadOffset('2b6e5f0a-0000-4000-8000-000000000001', 42);
+    expect(await synchronous()).toBe(NORMAL);
+    // The blob PUT's commit is acknowledged as stored: it syncs the log again (and with it the relaxed writes before it).
+    await store.finishUpload('2b6e5f0a-0000-4000-8000-000000000001', null);
+    expect(await synchronous()).toBe(FULL);
+    expect(await store.findUploadSession('2b6e5f0a-0000-4000-8000-000000000001')).toBeNull();
+  });
+
   it('runs a write transaction again when another process committed after it read (SQLITE_BUSY)', async () => {
     // A second connection to the same file, as the admin API or CLI has.
     const other = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));

@@ -122,6 +122,8 @@ async function retryWhenBusy<T>(run: () => Promise<T>, attempts = 20): Promise<T
  */
 export class MetadataStore {
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** SQLite's current `synchronous` setting: unknown until the first write sets it. */
+  private durableCommits?: boolean;
   private readonly groupByName: PreparedLookup<GroupEntity>;
   private readonly repositoryByName: PreparedLookup<RepositoryEntity>;
   private readonly blobByDigest: PreparedLookup<RepositoryBlobEntity>;
@@ -139,12 +141,49 @@ export class MetadataStore {
   }
 
   private write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.enqueue(() => retryWhenBusy(() => this.dataSource.transaction(work)));
+    return this.enqueue(async () => {
+      await this.commitDurably(true);
+      return retryWhenBusy(() => this.dataSource.transaction(work));
+    });
   }
 
   /** One statement on the write queue, without BEGIN/COMMIT around it (it is atomic on its own). */
   private writeStatement<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.enqueue(() => work(this.dataSource.manager));
+    return this.enqueue(async () => {
+      await this.commitDurably(true);
+      return work(this.dataSource.manager);
+    });
+  }
+
+  /**
+   * A statement whose loss in a power cut loses nothing a client was told is stored: an upload
+   * session's start and progress (the buffered bytes are not fsynced before 202 either; only a
+   * blob PUT's 201 promises durability). It commits without waiting for the disk; the next
+   * durable commit writes it out too, since the log is written in order.
+   */
+  private writeRelaxedStatement<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dataSource.options.type === 'postgres') {
+      return this.enqueue(() =>
+        this.dataSource.transaction(async (manager) => {
+          await manager.query('SET LOCAL synchronous_commit TO OFF');
+          return work(manager);
+        }),
+      );
+    }
+    return this.enqueue(async () => {
+      await this.commitDurably(false);
+      return work(this.dataSource.manager);
+    });
+  }
+
+  /**
+   * SQLite (WAL): FULL syncs the log at every commit, NORMAL leaves that to the next FULL commit
+   * or checkpoint; switched only when it changes. Runs on the write queue, SQLite's one connection.
+   */
+  private async commitDurably(durable: boolean): Promise<void> {
+    if (this.dataSource.options.type !== 'sqlite' || this.durableCommits === durable) return;
+    await this.dataSource.query(`PRAGMA synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
+    this.durableCommits = durable;
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -379,7 +418,7 @@ export class MetadataStore {
   // Upload sessions
 
   async createUploadSession(id: string, repositoryName: string): Promise<void> {
-    await this.writeStatement((manager) =>
+    await this.writeRelaxedStatement((manager) =>
       manager.createQueryBuilder().insert().into(UploadSessionEntity).values({ id, repositoryName, offset: 0 }).updateEntity(false).execute(),
     );
   }
@@ -389,7 +428,7 @@ export class MetadataStore {
   }
 
   async setUploadOffset(id: string, offset: number): Promise<void> {
-    await this.writeStatement((manager) => manager.update(UploadSessionEntity, { id }, { offset }));
+    await this.writeRelaxedStatement((manager) => manager.update(UploadSessionEntity, { id }, { offset }));
   }
 
   /** Uploads in progress: how many, bytes buffered so far, and when the oldest started. */
