@@ -94,6 +94,9 @@ export async function recordManifest(
   return null;
 }
 
+/** SQLite's `synchronous` setting per connection (a setting of the connection, not of a store): unknown until a write sets it. */
+const durableCommits = new WeakMap<DataSource, boolean>();
+
 function isBusy(error: unknown): boolean {
   const code = (error as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (error as { code?: string })?.code;
   return code === 'SQLITE_BUSY';
@@ -122,8 +125,6 @@ async function retryWhenBusy<T>(run: () => Promise<T>, attempts = 20): Promise<T
  */
 export class MetadataStore {
   private writeQueue: Promise<unknown> = Promise.resolve();
-  /** SQLite's current `synchronous` setting: unknown until the first write sets it. */
-  private durableCommits?: boolean;
   private readonly groupByName: PreparedLookup<GroupEntity>;
   private readonly repositoryByName: PreparedLookup<RepositoryEntity>;
   private readonly blobByDigest: PreparedLookup<RepositoryBlobEntity>;
@@ -181,9 +182,9 @@ export class MetadataStore {
    * or checkpoint; switched only when it changes. Runs on the write queue, SQLite's one connection.
    */
   private async commitDurably(durable: boolean): Promise<void> {
-    if (this.dataSource.options.type !== 'sqlite' || this.durableCommits === durable) return;
+    if (this.dataSource.options.type !== 'sqlite' || durableCommits.get(this.dataSource) === durable) return;
     await this.dataSource.query(`PRAGMA synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
-    this.durableCommits = durable;
+    durableCommits.set(this.dataSource, durable);
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {

@@ -406,13 +406,15 @@ export class WriteBehindStorage implements StorageDriver {
     splitStoragePath(path);
     await fs.mkdir(this.options.queueDir, { recursive: true });
     const localFile = join(this.options.queueDir, randomUUID());
+    let copied = false;
     try {
       await fs.rename(file, localFile);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
       await fs.copyFile(file, localFile);
+      copied = true;
     }
-    await this.enqueue([{ path, localFile, size, synced }], alongside);
+    await this.enqueue([{ path, localFile, size, synced: synced && !copied }], alongside);
   }
 
   // StorageDriver
