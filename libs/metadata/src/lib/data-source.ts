@@ -1,3 +1,4 @@
+import * as pg from 'pg';
 import * as sqlite3 from 'sqlite3';
 import { DataSource } from 'typeorm';
 import { ACCESS_ENTITIES } from './entities/access-entities';
@@ -29,13 +30,30 @@ export function databaseSettingsFor(sqlitePath: string, databaseUrl?: string): D
  */
 const sqliteDriver = { ...sqlite3, verbose: () => sqlite3 };
 
+// pg is passed explicitly (TypeORM would require() it by name): the bundles' generated
+// package.json then lists it, so a deployed app can use DATABASE_URL=postgres://…
+
+/** Any fixed number: the PostgreSQL advisory lock that lets one process at a time migrate. */
+const MIGRATION_LOCK = 7_266_283_001;
+
 /** Opens the metadata database and applies pending migrations; never `synchronize`. */
 export async function openMetadataDatabase(settings: DatabaseSettings): Promise<DataSource> {
-  const common = { entities: ALL_ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
-  const dataSource =
-    settings.type === 'sqlite'
-      ? new DataSource({ ...common, type: 'sqlite', driver: sqliteDriver, database: settings.path, enableWAL: true, busyTimeout: 10_000 })
-      : new DataSource({ ...common, type: 'postgres', url: settings.url });
-  await dataSource.initialize();
+  const common = { entities: ALL_ENTITIES, migrations: MIGRATIONS, synchronize: false, logging: false } as const;
+  if (settings.type === 'sqlite') {
+    const dataSource = new DataSource({ ...common, migrationsRun: true, type: 'sqlite', driver: sqliteDriver, database: settings.path, enableWAL: true, busyTimeout: 10_000 });
+    return dataSource.initialize();
+  }
+  const dataSource = await new DataSource({ ...common, type: 'postgres', driver: pg, url: settings.url }).initialize();
+  // Replicas starting together would each find the same migrations pending and run them at once.
+  const lock = dataSource.createQueryRunner();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await dataSource.runMigrations({ transaction: 'all' });
+  } catch (error) {
+    await dataSource.destroy(); // closing its connection releases the lock too
+    throw error;
+  }
+  await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  await lock.release();
   return dataSource;
 }

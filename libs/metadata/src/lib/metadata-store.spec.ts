@@ -1,69 +1,50 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { openMetadataDatabase } from './data-source';
+import { testDatabases } from '../test/test-databases';
+import { MIGRATIONS, openMetadataDatabase } from './data-source';
 import { GroupEntity } from './entities/entities';
 import { MetadataStore } from './metadata-store';
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+const databases = testDatabases();
+afterAll(() => Promise.all(databases.map(([, database]) => database.cleanup())));
 
-describe('MetadataStore on SQLite', () => {
-  let dir: string;
+describe.each(databases)('MetadataStore on %s', (name, database) => {
   let dataSource: DataSource;
   let store: MetadataStore;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'refity-metadata-'));
-    dataSource = await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') });
+    dataSource = await openMetadataDatabase(await database.settings());
     store = new MetadataStore(dataSource);
   });
 
-  afterAll(async () => {
-    await dataSource.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => dataSource.destroy());
 
-  it('runs migrations with WAL and foreign keys on', async () => {
-    expect(await dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
-    expect(await dataSource.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+  it('runs every migration at open', async () => {
     expect(await dataSource.showMigrations()).toBe(false);
+    if (name === 'SQLite') {
+      expect(await dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      expect(await dataSource.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+    }
   });
 
-  it('commits an upload session\'s start and progress without a log sync, and every other write with one', async () => {
-    const synchronous = async () => ((await dataSource.query('PRAGMA synchronous')) as Array<{ synchronous: number }>)[0].synchronous;
-    const FULL = 2;
-    const NORMAL = 1;
+  it('commits an upload session\'s start and progress without waiting for the disk, and every other write durably', async () => {
     const group = await store.ensureGroup('durability');
     await store.ensureRepository('durability/app', group.id);
-    expect(await synchronous()).toBe(FULL);
-    await store.createUploadSession('2b6e5f0a-0000-4000-8000-000000000001', 'durability/app');
-    expect(await synchronous()).toBe(NORMAL);
-    await store.setUploadOffset('2b6e5f0a-0000-4000-8000-000000000001', 42);
-    expect(await synchronous()).toBe(NORMAL);
+    const durableCommits = async () =>
+      name === 'SQLite'
+        ? ((await dataSource.query('PRAGMA synchronous')) as Array<{ synchronous: number }>)[0].synchronous === 2 // FULL; NORMAL is 1
+        : ((await dataSource.query('SHOW synchronous_commit')) as Array<{ synchronous_commit: string }>)[0].synchronous_commit === 'on';
+    const session = '2b6e5f0a-0000-4000-8000-000000000001';
+    expect(await durableCommits()).toBe(true);
+    await store.createUploadSession(session, 'durability/app');
+    await store.setUploadOffset(session, 42);
+    expect((await store.findUploadSession(session))?.offset).toBe(42);
+    // SQLite: the connection's setting, switched only when it changes. PostgreSQL: SET LOCAL, one transaction only.
+    expect(await durableCommits()).toBe(name !== 'SQLite');
     // The blob PUT's commit is acknowledged as stored: it syncs the log again (and with it the relaxed writes before it).
-    await store.finishUpload('2b6e5f0a-0000-4000-8000-000000000001', null);
-    expect(await synchronous()).toBe(FULL);
-    expect(await store.findUploadSession('2b6e5f0a-0000-4000-8000-000000000001')).toBeNull();
-  });
-
-  it('runs a write transaction again when another process committed after it read (SQLITE_BUSY)', async () => {
-    // A second connection to the same file, as the admin API or CLI has.
-    const other = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));
-    let runs = 0;
-    try {
-      const group = await store.transaction(async (manager) => {
-        runs++;
-        await manager.query('SELECT count(*) FROM groups');
-        if (runs === 1) await other.ensureGroup('interloper');
-        return manager.save(manager.create(GroupEntity, { name: 'busy-retry' }));
-      });
-      expect(runs).toBe(2);
-      expect(group).toMatchObject({ name: 'busy-retry' });
-      expect(await store.findGroup('interloper')).not.toBeNull();
-    } finally {
-      await other.dataSource.destroy();
-    }
+    await store.finishUpload(session, null);
+    expect(await durableCommits()).toBe(true);
+    expect(await store.findUploadSession(session)).toBeNull();
   });
 
   it('stores manifests, moves tags and deletes a manifest with its tags', async () => {
@@ -103,5 +84,51 @@ describe('MetadataStore on SQLite', () => {
     await store.recordBlob(repo.id, digest(7), 1);
     await store.deleteRepository(repo.id);
     expect(await store.findBlob(repo.id, digest(7))).toBeNull();
+  });
+});
+
+describe('MetadataStore on SQLite, shared with another process', () => {
+  const [, sqlite] = databases[0];
+  let store: MetadataStore;
+
+  beforeAll(async () => {
+    store = new MetadataStore(await openMetadataDatabase(await sqlite.settings()));
+  });
+
+  afterAll(() => store.dataSource.destroy());
+
+  it('runs a write transaction again when another process committed after it read (SQLITE_BUSY)', async () => {
+    // A second connection to the same file, as the admin API or CLI has.
+    const other = new MetadataStore(await openMetadataDatabase(sqlite.sameDatabase()));
+    let runs = 0;
+    try {
+      const group = await store.transaction(async (manager) => {
+        runs++;
+        await manager.query('SELECT count(*) FROM groups');
+        if (runs === 1) await other.ensureGroup('interloper');
+        return manager.save(manager.create(GroupEntity, { name: 'busy-retry' }));
+      });
+      expect(runs).toBe(2);
+      expect(group).toMatchObject({ name: 'busy-retry' });
+      expect(await store.findGroup('interloper')).not.toBeNull();
+    } finally {
+      await other.dataSource.destroy();
+    }
+  });
+});
+
+describe('MetadataStore on PostgreSQL, shared by replicas', () => {
+  const [, postgres] = databases[1];
+
+  it('migrates a new database once when several replicas open it at the same time', async () => {
+    const settings = await postgres.settings();
+    const replicas = await Promise.all(Array.from({ length: 3 }, () => openMetadataDatabase(settings)));
+    try {
+      for (const replica of replicas) expect(await replica.showMigrations()).toBe(false);
+      const [{ count }] = await replicas[0].query('SELECT COUNT(*) AS count FROM migrations');
+      expect(Number(count)).toBe(MIGRATIONS.length);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.destroy()));
+    }
   });
 });

@@ -1,18 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { openMetadataDatabase } from './data-source';
 import { GroupEntity, ManifestEntity, RepositoryBlobEntity, RepositoryEntity, TagEntity, UploadSessionEntity } from './entities/entities';
 import { PreparedLookup } from './prepared-lookup';
+import { testDatabases } from '../test/test-databases';
 
-describe('PreparedLookup', () => {
-  let dir: string;
+const databases = testDatabases();
+afterAll(() => Promise.all(databases.map(([, database]) => database.cleanup())));
+
+describe.each(databases)('PreparedLookup on %s', (_name, database) => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'refity-lookup-'));
-    dataSource = await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') });
+    dataSource = await openMetadataDatabase(await database.settings());
     const group = await dataSource.getRepository(GroupEntity).save({ name: 'team', isPublic: true });
     const repository = await dataSource.getRepository(RepositoryEntity).save({ name: 'team/app', groupId: group.id });
     await dataSource.getRepository(RepositoryBlobEntity).insert({ repositoryId: repository.id, digest: 'sha256:aa', size: 5_000_000_000 });
@@ -32,7 +31,6 @@ describe('PreparedLookup', () => {
 
   afterAll(async () => {
     await dataSource.destroy();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('returns the same entity as findOneBy, types and transformers included', async () => {

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openMetadataDatabase } from './data-source';
 import { TagEntity } from './entities/entities';
 import { ManifestRecord, MetadataStore } from './metadata-store';
 import { RetentionStore } from './retention-store';
+import { testDatabases } from '../test/test-databases';
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 
@@ -19,15 +17,16 @@ const manifest = (n: number, children: number[] = []): ManifestRecord => ({
   references: children.map((child) => ({ kind: 'manifest' as const, digest: digest(child), size: 100, mediaType: null, platform: null })),
 });
 
-describe('RetentionStore on SQLite', () => {
-  let dir: string;
+const databases = testDatabases();
+afterAll(() => Promise.all(databases.map(([, database]) => database.cleanup())));
+
+describe.each(databases)('RetentionStore on %s', (_name, database) => {
   let metadata: MetadataStore;
   let retention: RetentionStore;
   let repositoryId: number;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'refity-retention-'));
-    metadata = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));
+    metadata = new MetadataStore(await openMetadataDatabase(await database.settings()));
     retention = new RetentionStore(metadata);
     const group = await metadata.ensureGroup('team');
     repositoryId = (await metadata.ensureRepository('team/app', group.id)).id;
@@ -35,7 +34,6 @@ describe('RetentionStore on SQLite', () => {
 
   afterEach(async () => {
     await metadata.dataSource.destroy();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('creates, replaces, lists and removes policies with their protected patterns', async () => {

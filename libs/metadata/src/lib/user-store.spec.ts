@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openMetadataDatabase } from './data-source';
 import { MetadataStore } from './metadata-store';
 import { LastAdminError, UserStore } from './user-store';
+import { testDatabases } from '../test/test-databases';
 
-describe('UserStore on SQLite', () => {
-  let dir: string;
+const databases = testDatabases();
+afterAll(() => Promise.all(databases.map(([, database]) => database.cleanup())));
+
+describe.each(databases)('UserStore on %s', (_name, database) => {
   let metadata: MetadataStore;
   let users: UserStore;
   const created = <T>(value: T | null): T => {
@@ -15,14 +15,12 @@ describe('UserStore on SQLite', () => {
   };
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'refity-users-'));
-    metadata = new MetadataStore(await openMetadataDatabase({ type: 'sqlite', path: join(dir, 'meta.sqlite') }));
+    metadata = new MetadataStore(await openMetadataDatabase(await database.settings()));
     users = new UserStore(metadata);
   });
 
   afterEach(async () => {
     await metadata.dataSource.destroy();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('creates the first admin only while there is no account', async () => {
