@@ -6,7 +6,8 @@ import { digestOf } from '@refity/digest';
 import { CachingStorage } from '@refity/storage-cache';
 import { LocalStorageDriver } from '@refity/storage-local';
 import { describeStorageDriverContract } from '@refity/testing';
-import { WriteBehindStorage } from './write-behind-storage';
+import { loadConfig } from '@refity/config';
+import { withUploadQueue, WriteBehindStorage } from './write-behind-storage';
 
 // The upload queue is a storage driver too: it must pass the same contract unchanged.
 describeStorageDriverContract('write-behind queue over local disk', async () => {
@@ -166,6 +167,23 @@ describe('WriteBehindStorage', () => {
     expect(await bounded.drain(10_000)).toBe(true);
     endless();
     await bounded.close();
+  });
+});
+
+describe('withUploadQueue', () => {
+  it('queues uploads with SFTP unless SFTP_SYNC_UPLOAD, and warns a worker on PostgreSQL that replicas cannot share the queue', () => {
+    const warnings: string[] = [];
+    const logger = { log: () => undefined, warn: (message: string) => warnings.push(message), error: () => undefined };
+    const backend = new LocalStorageDriver(tmpdir());
+    const metadata = {} as MetadataStore; // not used until the queue starts
+    const sftp = { FTP_HOST: 'nas.local', FTP_USERNAME: 'refity', FTP_PASSWORD: 'secret', DATA_DIR: tmpdir() };
+    expect(withUploadQueue(loadConfig(sftp), backend, metadata, 'worker', logger)).toBeInstanceOf(WriteBehindStorage);
+    expect(withUploadQueue(loadConfig({ ...sftp, SFTP_SYNC_UPLOAD: 'true', DATABASE_URL: 'postgres://db/refity' }), backend, metadata, 'worker', logger)).toBe(backend);
+    expect(warnings).toEqual([]);
+    withUploadQueue(loadConfig({ ...sftp, DATABASE_URL: 'postgres://db/refity' }), backend, metadata, 'observer', logger);
+    expect(warnings).toEqual([]);
+    withUploadQueue(loadConfig({ ...sftp, DATABASE_URL: 'postgres://db/refity' }), backend, metadata, 'worker', logger);
+    expect(warnings).toEqual([expect.stringContaining('SFTP_SYNC_UPLOAD=true')]);
   });
 });
 

@@ -621,5 +621,10 @@ export function withUploadQueue(
   logger?: WriteBehindOptions['logger'],
 ): StorageDriver | WriteBehindStorage {
   if (!config.sftp || config.env.SFTP_SYNC_UPLOAD) return backend;
+  if (role === 'worker' && config.env.DATABASE_URL?.startsWith('postgres')) {
+    logger?.warn(
+      'asynchronous uploads with PostgreSQL: queued files live in this replica\'s DATA_DIR, where other replicas cannot read them; with more than one replica set SFTP_SYNC_UPLOAD=true',
+    );
+  }
   return new WriteBehindStorage(backend, metadata, { queueDir: join(config.dataDir, 'upload-queue'), concurrency: config.env.UPLOAD_CONCURRENCY, role, logger });
 }
