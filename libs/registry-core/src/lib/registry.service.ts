@@ -81,7 +81,8 @@ export class RegistryService {
     private readonly metadata: MetadataStore,
     private readonly settings: RegistrySettings,
   ) {
-    this.uploads = new UploadBuffer(settings.uploadsDir);
+    // Asynchronous mode stores the finished buffer itself, so it must reach the disk.
+    this.uploads = new UploadBuffer(settings.uploadsDir, storage instanceof WriteBehindStorage);
   }
 
   // Repositories

@@ -22,11 +22,21 @@ interface RunningHash {
  * Upload sessions buffer their bytes in local files named by session id, so a session survives a
  * restart. While chunks arrive in order their sha256 is kept running in memory; after a restart
  * (or for another algorithm) the file is hashed again once at commit.
+ *
+ * With `durable` (asynchronous mode, where the finished buffer itself becomes the stored copy)
+ * bytes are flushed to disk while they arrive and as soon as a body ends, so the fsync before
+ * 201 has little or nothing left to do. Otherwise the buffer is only a staging copy and is never
+ * forced to disk: it is usually removed before the kernel writes it back at all.
  */
 export class UploadBuffer {
   private readonly running = new Map<string, RunningHash>();
+  /** The flush started when a body ended; resolves true once it covered every byte of that body. */
+  private readonly flushes = new Map<string, Promise<boolean>>();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly durable: boolean,
+  ) {}
 
   pathOf(id: string): string {
     return join(this.dir, id);
@@ -49,9 +59,10 @@ export class UploadBuffer {
    */
   async append(id: string, offset: number, body: Readable, maxBytes?: number, mirror?: (chunk: Buffer) => Promise<void> | undefined): Promise<number> {
     const path = this.pathOf(id);
+    this.flushes.delete(id);
     await fs.truncate(path, offset);
     // A second descriptor, only to flush: fdatasync covers the file's data written through any.
-    const flusher = await fs.open(path, 'r+');
+    const flusher = this.durable ? await fs.open(path, 'r+') : undefined;
     let flushing: Promise<void> | undefined;
     try {
       let running = this.running.get(id);
@@ -70,7 +81,7 @@ export class UploadBuffer {
           }
           running?.hash.update(chunk);
           unflushed += chunk.length;
-          if (unflushed >= FLUSH_EVERY_BYTES && !flushing) {
+          if (flusher && unflushed >= FLUSH_EVERY_BYTES && !flushing) {
             unflushed = 0;
             flushing = flusher
               .datasync()
@@ -90,10 +101,20 @@ export class UploadBuffer {
         throw error;
       }
       if (running) running.offset = offset + written;
+      if (flusher) {
+        // Flushed in the background from now on: the commit that follows (PUT) then rarely waits for the disk.
+        const flushed = (flushing ?? Promise.resolve()).then(() => flusher.datasync()).then(
+          () => true,
+          () => false,
+        );
+        this.flushes.set(id, flushed);
+        void flushed.finally(() => flusher.close().catch(() => undefined));
+      }
       return offset + written;
-    } finally {
+    } catch (error) {
       await flushing;
-      await flusher.close();
+      await flusher?.close();
+      throw error;
     }
   }
 
@@ -110,8 +131,9 @@ export class UploadBuffer {
     return `${algorithm}:${hash.digest('hex')}`;
   }
 
-  /** Flushes the buffer to disk. */
+  /** Flushes the buffer to disk, or waits for the flush its last body started. */
   async sync(id: string): Promise<void> {
+    if (await this.flushes.get(id)) return;
     await fsyncFile(this.pathOf(id));
   }
 
@@ -121,6 +143,7 @@ export class UploadBuffer {
 
   async remove(id: string): Promise<void> {
     this.running.delete(id);
+    this.flushes.delete(id);
     await fs.rm(this.pathOf(id), { force: true });
   }
 }
