@@ -374,8 +374,9 @@ export class WriteBehindStorage implements StorageDriver {
 
   /**
    * Writes small files as one unit (a manifest and its tag): each is written and fsynced into the
-   * queue, then their job rows commit in one transaction with `alongside` (the metadata that
-   * lists them). If anything fails, including `alongside`, nothing is queued and the files are gone.
+   * queue, and their job rows commit in one transaction with `alongside` (the metadata that lists
+   * them) once the files are on disk. If anything fails, including `alongside`, nothing is queued
+   * and the files are gone.
    */
   async writeFilesTogether<T>(files: Array<{ path: string; data: Buffer }>, alongside: (manager: WriteTransaction) => Promise<T>): Promise<T> {
     for (const { path } of files) splitStoragePath(path);
@@ -383,10 +384,17 @@ export class WriteBehindStorage implements StorageDriver {
     const queued = files.map(({ path, data }) => ({ path, localFile: join(this.options.queueDir, randomUUID()), size: data.length }));
     for (const file of queued) this.unfinished.set(file.localFile, file.path);
     let inserted: { jobs: UploadJobEntity[]; result: T | undefined };
+    const written = Promise.all(queued.map(({ localFile }, index) => writeDurably(localFile, files[index].data)));
+    written.catch(() => undefined); // awaited below; a failure before that must not count as unhandled
     try {
-      await Promise.all(queued.map(({ localFile }, index) => writeDurably(localFile, files[index].data)));
-      inserted = await this.insertJobs(queued, alongside);
+      // The transaction's statements run while the files are written; it commits only once they are on disk.
+      inserted = await this.insertJobs(queued, async (manager) => {
+        const result = await alongside(manager);
+        await written;
+        return result;
+      });
     } catch (error) {
+      await written.catch(() => undefined);
       await Promise.all(queued.map(({ localFile }) => fs.rm(localFile, { force: true })));
       throw error;
     } finally {
