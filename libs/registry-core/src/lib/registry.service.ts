@@ -288,7 +288,7 @@ export class RegistryService {
   async completeUpload(name: string, id: string, digestValue: string | undefined): Promise<BlobInfo> {
     const status = await this.uploadStatus(name, id);
     const digest = validDigest(digestValue);
-    // Asynchronous mode queues the buffer itself once it is on disk: flush it while the digest is checked.
+    // Asynchronous mode queues the buffer itself once it is on disk (its flush began when the body ended).
     const synced = this.storage instanceof WriteBehindStorage ? this.uploads.sync(id).then(() => true, () => false) : undefined;
     const actual = await this.uploads.digest(id, parseDigest(digest).algorithm);
     if (!digestsEqual(actual, digest)) {
