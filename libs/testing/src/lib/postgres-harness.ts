@@ -1,14 +1,14 @@
 import { execFile, spawn, ChildProcess } from 'node:child_process';
 import { promises as fs, readdirSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { acceptsConnections, freeLoopbackPort, LOOPBACK } from './loopback';
 
 const run = promisify(execFile);
 
 const POSTGRES_ROOT = '/usr/lib/postgresql';
-const HOST = '127.0.0.1';
+const HOST = LOOPBACK;
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** PostgreSQL refuses to run as root; the Debian package's system user runs it instead. */
@@ -39,27 +39,6 @@ async function binFolder(): Promise<string> {
   return join(POSTGRES_ROOT, newest, 'bin');
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** uid/gid to run the server as: the `postgres` system user when we are root, else ourselves. */
 async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {

@@ -1,16 +1,16 @@
 import { execFile, execFileSync, spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, openSync, closeSync, promises as fs, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { acceptsConnections, freeLoopbackPort, LOOPBACK } from './loopback';
 
 const run = promisify(execFile);
 
 const SSHD = '/usr/sbin/sshd';
 const SSH_KEYGEN = 'ssh-keygen';
-const HOST = '127.0.0.1';
+const HOST = LOOPBACK;
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -58,27 +58,6 @@ async function assertRunnable(): Promise<void> {
   }
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 async function generateKey(path: string, comment: string, passphrase = ''): Promise<void> {
   await run(SSH_KEYGEN, ['-q', '-t', 'ed25519', '-N', passphrase, '-C', comment, '-f', path]);
