@@ -143,9 +143,12 @@ describe('GarbageCollector', () => {
     expect(temporaryFiles()).toHaveLength(3);
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
     for (const file of temporaryFiles()) utimesSync(file, twoHoursAgo, twoHoursAgo);
-    expect((await collector.run({ gracePeriodMs: 3_600_000, dryRun: true })).removedTemporaryFiles).toEqual([]);
+    // A dry run lists them and keeps them.
+    const wouldRemove = (await collector.run({ gracePeriodMs: 3_600_000, dryRun: true })).removedTemporaryFiles;
+    expect(wouldRemove).toHaveLength(3);
+    expect(temporaryFiles()).toHaveLength(3);
     const report = await collector.run({ gracePeriodMs: 3_600_000 });
-    expect(report.removedTemporaryFiles).toHaveLength(3);
+    expect([...report.removedTemporaryFiles].sort()).toEqual([...wouldRemove].sort());
     expect(report.removedTemporaryFiles.every((path) => /\/\.tmp-/.test(path))).toBe(true);
     expect(temporaryFiles()).toEqual([]);
     expect(await allBlobsStored('team/app', image.blobs)).toBe(true);

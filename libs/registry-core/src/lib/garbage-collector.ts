@@ -30,7 +30,7 @@ export interface GarbageCollectionReport {
   deletedBlobs: Array<{ repository: string; digest: string; size: number }>;
   reclaimedBytes: number;
   purgedUploads: string[];
-  /** Storage paths of temporary files that writes left unfinished (a crash, a lost SFTP connection); not looked for in dry runs. */
+  /** Storage paths of temporary files that writes left unfinished (a crash, a lost SFTP connection); in a dry run, those it would remove. */
   removedTemporaryFiles: string[];
 }
 
@@ -119,10 +119,8 @@ export class GarbageCollector {
           if (!dryRun) await this.removeFile(storageLayout.blob(repository.name, blob.digest));
         }
       }
-      if (!dryRun) {
-        for (const folder of [storageLayout.blobs(repository.name), storageLayout.manifests(repository.name)]) {
-          report.removedTemporaryFiles.push(...(await this.storage.removeStaleTemporaries(folder, cutoff)));
-        }
+      for (const folder of [storageLayout.blobs(repository.name), storageLayout.manifests(repository.name)]) {
+        report.removedTemporaryFiles.push(...(await this.storage.removeStaleTemporaries(folder, cutoff, { dryRun })));
       }
       options.onProgress?.(index + 1, repositories.length, repository.name);
     }
@@ -139,7 +137,7 @@ export class GarbageCollector {
       }
       if (!options.group) await this.sweepStagedUploads(report, dryRun);
     }
-    if (!dryRun && !options.group) report.removedTemporaryFiles.push(...(await this.storage.removeStaleTemporaries(storageLayout.uploads, cutoff)));
+    if (!options.group) report.removedTemporaryFiles.push(...(await this.storage.removeStaleTemporaries(storageLayout.uploads, cutoff, { dryRun })));
     return report;
   }
 

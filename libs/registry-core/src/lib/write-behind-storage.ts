@@ -590,14 +590,16 @@ export class WriteBehindStorage implements StorageDriver {
    * The backend's leftovers, and the queue files of this process's writes to `folder` that were
    * neither committed nor aborted (reported under the temporary name such a write has on storage).
    */
-  async removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]> {
-    const removed = await this.backend.removeStaleTemporaries(folder, olderThan);
+  async removeStaleTemporaries(folder: string, olderThan: Date, options: { dryRun?: boolean } = {}): Promise<string[]> {
+    const removed = await this.backend.removeStaleTemporaries(folder, olderThan, options);
     for (const [localFile, path] of [...this.unfinished]) {
       if (parentOf(path) !== folder) continue;
       const modifiedAt = await fs.stat(localFile).then((info) => info.mtime, () => undefined);
       if (modifiedAt && modifiedAt >= olderThan) continue;
-      this.unfinished.delete(localFile);
-      await fs.rm(localFile, { force: true });
+      if (!options.dryRun) {
+        this.unfinished.delete(localFile);
+        await fs.rm(localFile, { force: true });
+      }
       removed.push(temporaryNameFor(path, basename(localFile)));
     }
     return removed;

@@ -61,9 +61,10 @@ export interface StorageDriver {
    * Removes what writes that never finished left directly under `folder`: temporary files (see
    * `temporaryNameFor`) not modified since `olderThan`, e.g. after a crash or a connection lost
    * between writing and renaming into place. A write in progress keeps its file's time fresh.
-   * Returns the paths removed; a missing folder has none.
+   * Returns the paths removed; a missing folder has none. With `dryRun`, removes nothing and
+   * returns the paths it would remove.
    */
-  removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]>;
+  removeStaleTemporaries(folder: string, olderThan: Date, options?: { dryRun?: boolean }): Promise<string[]>;
   /** Checks the backend answers; throws Unavailable if not. */
   ping(): Promise<void>;
   close(): Promise<void>;

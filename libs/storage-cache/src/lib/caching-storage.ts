@@ -519,8 +519,8 @@ export class CachingStorage implements StorageDriver {
   }
 
   /** The backend's leftovers: the cache keeps its own files in its folder, not under storage paths. */
-  removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]> {
-    return this.backend.removeStaleTemporaries(folder, olderThan);
+  removeStaleTemporaries(folder: string, olderThan: Date, options?: { dryRun?: boolean }): Promise<string[]> {
+    return this.backend.removeStaleTemporaries(folder, olderThan, options);
   }
 
   ping(): Promise<void> {

@@ -152,14 +152,14 @@ export class LocalStorageDriver implements StorageDriver {
     }
   }
 
-  async removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]> {
+  async removeStaleTemporaries(folder: string, olderThan: Date, options: { dryRun?: boolean } = {}): Promise<string[]> {
     const full = this.resolve(folder);
     const removed: string[] = [];
     try {
       for (const name of (await fs.readdir(full)).filter(isTemporaryName).sort()) {
         const info = await fs.lstat(join(full, name)).catch(() => undefined);
         if (!info?.isFile() || info.mtime >= olderThan) continue;
-        await fs.rm(join(full, name), { force: true });
+        if (!options.dryRun) await fs.rm(join(full, name), { force: true });
         removed.push(`${folder}/${name}`);
       }
     } catch (error) {

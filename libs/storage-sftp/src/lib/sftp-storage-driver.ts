@@ -181,7 +181,7 @@ export class SftpStorageDriver implements StorageDriver {
     });
   }
 
-  async removeStaleTemporaries(folder: string, olderThan: Date): Promise<string[]> {
+  async removeStaleTemporaries(folder: string, olderThan: Date, options: { dryRun?: boolean } = {}): Promise<string[]> {
     const remote = this.remote(folder);
     try {
       return await this.withSession(folder, async (session) => {
@@ -190,7 +190,7 @@ export class SftpStorageDriver implements StorageDriver {
           .filter((entry) => isTemporaryName(entry.filename) && entry.attrs.isFile() && entry.attrs.mtime * 1000 < olderThan.getTime())
           .map((entry) => entry.filename)
           .sort();
-        for (const name of stale) {
+        for (const name of options.dryRun ? [] : stale) {
           await session.unlink(joinRemote(remote, name)).catch((error: unknown) => {
             if (!isNoSuchFile(error)) throw error;
           });

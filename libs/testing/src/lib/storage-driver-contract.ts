@@ -241,8 +241,12 @@ export function describeStorageDriverContract(
       // Only the unfinished write's file counts here: a driver that defers writes (the upload
       // queue) may still be copying `kept`, and that copy is simply retried.
       const ofTarget = (paths: string[]) => paths.filter((path) => path.endsWith('-target'));
+      // A dry run lists what it would remove and keeps it.
+      const wouldRemove = ofTarget(await driver.removeStaleTemporaries('stale', new Date(Date.now() + 5_000), { dryRun: true }));
+      expect(wouldRemove).toHaveLength(1);
+      expect(ofTarget(await driver.removeStaleTemporaries('stale', new Date(Date.now() + 5_000), { dryRun: true }))).toEqual(wouldRemove);
       const removed = ofTarget(await driver.removeStaleTemporaries('stale', new Date(Date.now() + 5_000)));
-      expect(removed).toHaveLength(1);
+      expect(removed).toEqual(wouldRemove);
       expect(removed[0]).toMatch(/^stale\/\.tmp-[^/]+-target$/);
       expect(ofTarget(await driver.removeStaleTemporaries('stale', new Date(Date.now() + 5_000)))).toEqual([]);
       expect(await driver.list('stale')).toEqual(['kept']);

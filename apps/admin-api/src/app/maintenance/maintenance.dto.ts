@@ -152,7 +152,7 @@ export class GcSweepReportDto {
   @ApiProperty({ type: [String], description: 'Purged upload session ids' })
   purgedUploads: string[];
 
-  @ApiProperty({ type: [String], description: 'Storage paths of temporary files left by writes that never finished (not looked for in a dry run)' })
+  @ApiProperty({ type: [String], description: 'Storage paths of temporary files left by writes that never finished (in a dry run: those it would remove)' })
   removedTemporaryFiles: string[];
 }
 

@@ -21,7 +21,7 @@ function gcLines(report: MaintenanceReport): string[] {
     ...(report.retention ? retentionLines(report.retention) : []),
     `gc: ${gc.repositories} repositories: ${verb} ${gc.deletedManifests.length} untagged manifests and ${gc.deletedBlobs.length} blobs, ` +
       `${report.dryRun ? 'would reclaim' : 'reclaimed'} ${formatBytes(gc.reclaimedBytes)}; ${gc.purgedUploads.length} stale uploads ${report.dryRun ? 'to purge' : 'purged'}` +
-      (report.dryRun ? '' : `, ${gc.removedTemporaryFiles.length} leftover temporary files removed`),
+      `, ${gc.removedTemporaryFiles.length} leftover temporary files ${report.dryRun ? 'to remove' : 'removed'}`,
     ...gc.deletedManifests.map((entry) => `  manifest  ${entry.repository}@${entry.digest}`),
     ...gc.deletedBlobs.map((entry) => `  blob      ${entry.repository}@${entry.digest} (${formatBytes(entry.size)})`),
     ...gc.purgedUploads.map((id) => `  upload    ${id}`),

@@ -22,7 +22,7 @@ export interface GcSweepReportDto {
   reclaimedBytes: number;
 
   /**
-   * Storage paths of temporary files left by writes that never finished (not looked for in a dry run)
+   * Storage paths of temporary files left by writes that never finished (in a dry run: those it would remove)
    */
   removedTemporaryFiles: Array<string>;
   repositories: number;
