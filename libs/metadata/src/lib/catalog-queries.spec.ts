@@ -88,6 +88,7 @@ describe.each(databases)('CatalogQueries on %s', (_name, database) => {
     // The index: the config and layers of both its children.
     expect(sizes).toEqual({ 'team/app:1.0': 1010, 'team/app:multi': 1010 + 2010, 'team/my_tool:latest': 1030 });
     expect(pushes.every((push) => push.pushedAt instanceof Date && !Number.isNaN(push.pushedAt.getTime()))).toBe(true);
-    expect(await catalog.isIndexChild((await metadata.findRepository('team/app'))!.id, digest(12))).toBe(true);
+    const app = await metadata.findRepository('team/app');
+    expect(await catalog.isIndexChild(app?.id ?? -1, digest(12))).toBe(true);
   });
 });
