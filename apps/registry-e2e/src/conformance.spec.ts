@@ -83,10 +83,11 @@ describe('OCI distribution spec v1.1 (raw HTTP)', () => {
   }
 
   describe('API version check', () => {
-    it('GET /v2/ answers 200 with Docker-Distribution-API-Version: registry/2.0', async () => {
+    it('GET /v2/ answers 200 with Docker-Distribution-API-Version: registry/2.0, and no X-Powered-By', async () => {
       const res = await http.call('GET', '/v2/');
       expect(res.status).toBe(200);
       expect(res.headers.get('docker-distribution-api-version')).toBe('registry/2.0');
+      expect(res.headers.get('x-powered-by')).toBeNull();
     });
   });
 

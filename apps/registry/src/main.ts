@@ -37,6 +37,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bodyParser: false, bufferLogs: true });
   // Client addresses (login limit, audit) follow X-Forwarded-For only behind a trusted proxy.
   app.set('trust proxy', config.env.TRUST_PROXY);
+  // No advertising of the framework in every response (the admin API's helmet drops it too).
+  app.disable('x-powered-by');
   app.use(createRequestLogger(config.env.LOG_LEVEL, 'registry'));
   app.enableShutdownHooks();
   // Large layers over slow links take longer than Node's default 5-minute request timeout.
