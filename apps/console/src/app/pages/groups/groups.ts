@@ -1,20 +1,17 @@
 import { ChangeDetectionStrategy, Component, computed, inject, OnInit, signal, viewChild } from '@angular/core';
 import { FormControl, FormGroup, FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
-import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
-import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
 import { GroupDto, GroupsService } from '@refity/api-client';
-import { filter, switchMap } from 'rxjs';
 import { AuthSession } from '../../core/auth-session';
 import { ConsoleConfig } from '../../core/console-config';
 import { errorMessage } from '../../core/errors';
-import { confirmAction } from '../../shared/confirm-dialog';
 import { formatBytes, pushCommand } from '../../shared/format';
+import { loadList, PageChanges } from '../../shared/page-changes';
 import { PageState } from '../../shared/page-state';
 
 /** The registry's group grammar (first path component of a repository name). */
@@ -31,8 +28,7 @@ export class GroupsPage implements OnInit {
   /** Creating and deleting are admin-only in the admin API: the buttons are shown to admins only. */
   protected readonly session = inject(AuthSession);
   private readonly api = inject(GroupsService);
-  private readonly dialog = inject(MatDialog);
-  private readonly snack = inject(MatSnackBar);
+  private readonly changes = inject(PageChanges);
   private readonly config = inject(ConsoleConfig);
   protected readonly groups = signal<GroupDto[]>([]);
   protected readonly loading = signal(true);
@@ -52,18 +48,7 @@ export class GroupsPage implements OnInit {
   }
 
   load(): void {
-    this.loading.set(true);
-    this.error.set(null);
-    this.api.listGroups().subscribe({
-      next: (g) => {
-        this.groups.set([...g].sort((a, b) => a.name.localeCompare(b.name)));
-        this.loading.set(false);
-      },
-      error: (e: unknown) => {
-        this.error.set(errorMessage(e, 'The groups could not be loaded'));
-        this.loading.set(false);
-      },
-    });
+    loadList({ items: this.groups, loading: this.loading, error: this.error }, this.api.listGroups(), 'The groups could not be loaded', (a, b) => a.name.localeCompare(b.name));
   }
 
   create(): void {
@@ -78,7 +63,7 @@ export class GroupsPage implements OnInit {
       next: () => {
         this.creating.set(false);
         this.formDir()?.resetForm({ name: '' });
-        this.snack.open(`Group ${name} created`, 'OK', { duration: 4000 });
+        this.changes.done(`Group ${name} created`);
         this.load();
       },
       error: (e: unknown) => {
@@ -90,23 +75,17 @@ export class GroupsPage implements OnInit {
 
   remove(g: GroupDto): void {
     const force = g.repositoryCount > 0;
-    confirmAction(this.dialog, {
-      title: `Delete group ${g.name}?`,
-      message: force
-        ? `This deletes its ${g.repositoryCount} repositor${g.repositoryCount === 1 ? 'y' : 'ies'} and every image in them (${formatBytes(g.totalSize)}), on storage too. This cannot be undone.`
-        : 'The group is empty. This cannot be undone.',
-      confirm: 'Delete group',
-    })
-      .pipe(
-        filter((ok) => ok === true),
-        switchMap(() => this.api.deleteGroup({ group: g.name, force })),
-      )
-      .subscribe({
-        next: () => {
-          this.snack.open(`Group ${g.name} deleted`, 'OK', { duration: 4000 });
-          this.load();
-        },
-        error: (e: unknown) => this.snack.open(errorMessage(e, 'The group could not be deleted'), 'OK', { duration: 8000 }),
-      });
+    this.changes.afterConfirming(
+      {
+        title: `Delete group ${g.name}?`,
+        message: force
+          ? `This deletes its ${g.repositoryCount} repositor${g.repositoryCount === 1 ? 'y' : 'ies'} and every image in them (${formatBytes(g.totalSize)}), on storage too. This cannot be undone.`
+          : 'The group is empty. This cannot be undone.',
+        confirm: 'Delete group',
+      },
+      () => this.api.deleteGroup({ group: g.name, force }),
+      { done: `Group ${g.name} deleted`, refused: 'The group could not be deleted' },
+      () => this.load(),
+    );
   }
 }

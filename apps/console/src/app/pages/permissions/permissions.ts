@@ -1,19 +1,17 @@
 import { ChangeDetectionStrategy, Component, inject, OnInit, signal, viewChild } from '@angular/core';
 import { FormBuilder, FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
-import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
-import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { CreateGrantDto, GrantDto, PermissionsService, RobotsService, UsersService } from '@refity/api-client';
-import { filter, forkJoin, switchMap } from 'rxjs';
+import { forkJoin } from 'rxjs';
 import { errorMessage } from '../../core/errors';
-import { confirmAction } from '../../shared/confirm-dialog';
 import { timeAgo } from '../../shared/format';
 import { GRANT_ACTIONS, GRANT_SCOPES, GrantAction, GrantScope } from '../../shared/grants';
+import { PageChanges } from '../../shared/page-changes';
 import { PageState } from '../../shared/page-state';
 
 /** A user or a robot a grant can be given to; `key` is `user:<id>` or `robot:<id>`. */
@@ -36,8 +34,7 @@ export class PermissionsPage implements OnInit {
   private readonly api = inject(PermissionsService);
   private readonly usersApi = inject(UsersService);
   private readonly robotsApi = inject(RobotsService);
-  private readonly dialog = inject(MatDialog);
-  private readonly snack = inject(MatSnackBar);
+  private readonly changes = inject(PageChanges);
   protected readonly grants = signal<GrantDto[]>([]);
   protected readonly subjects = signal<Subject[]>([]);
   /** '' = everyone, else a subject key. */
@@ -101,7 +98,7 @@ export class PermissionsPage implements OnInit {
       next: (g) => {
         this.adding.set(false);
         this.formDir()?.resetForm({ subject: v.subject, scope: v.scope, pattern: '', action: 'pull' });
-        this.snack.open(`${g.subject} may now ${g.action} on ${g.pattern}`, 'OK', { duration: 4000 });
+        this.changes.done(`${g.subject} may now ${g.action} on ${g.pattern}`);
         this.load();
       },
       error: (e: unknown) => {
@@ -112,18 +109,12 @@ export class PermissionsPage implements OnInit {
   }
 
   remove(g: GrantDto): void {
-    confirmAction(this.dialog, { title: `Remove this grant of ${g.subject}?`, message: `${g.subject} will no longer ${g.action} on ${g.scope} ${g.pattern} (unless another grant allows it).`, confirm: 'Remove grant' })
-      .pipe(
-        filter((ok) => ok === true),
-        switchMap(() => this.api.deletePermission({ id: g.id })),
-      )
-      .subscribe({
-        next: () => {
-          this.snack.open(`Grant of ${g.subject} removed`, 'OK', { duration: 4000 });
-          this.load();
-        },
-        error: (e: unknown) => this.snack.open(errorMessage(e, 'The grant could not be removed'), 'OK', { duration: 8000 }),
-      });
+    this.changes.afterConfirming(
+      { title: `Remove this grant of ${g.subject}?`, message: `${g.subject} will no longer ${g.action} on ${g.scope} ${g.pattern} (unless another grant allows it).`, confirm: 'Remove grant' },
+      () => this.api.deletePermission({ id: g.id }),
+      { done: `Grant of ${g.subject} removed`, refused: 'The grant could not be removed' },
+      () => this.load(),
+    );
   }
 
   private subjectParams(key: string): { userId?: number; robotId?: number } {

@@ -3,19 +3,16 @@ import { ChangeDetectionStrategy, Component, inject, OnInit, signal, viewChild }
 import { FormBuilder, FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
-import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
-import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { CreatedPersonalTokenDto, PersonalTokenDto, PersonalTokensService } from '@refity/api-client';
-import { filter, switchMap } from 'rxjs';
 import { errorMessage } from '../../core/errors';
-import { confirmAction } from '../../shared/confirm-dialog';
 import { CopyButton } from '../../shared/copy-button';
 import { timeAgo } from '../../shared/format';
 import { endOfDayUtc } from '../../shared/grants';
+import { loadList, PageChanges } from '../../shared/page-changes';
 import { PageState } from '../../shared/page-state';
 
 /** Your personal access tokens (Profile page): registry passwords that are not your account password. */
@@ -28,8 +25,7 @@ import { PageState } from '../../shared/page-state';
 })
 export class PersonalTokens implements OnInit {
   private readonly api = inject(PersonalTokensService);
-  private readonly dialog = inject(MatDialog);
-  private readonly snack = inject(MatSnackBar);
+  private readonly changes = inject(PageChanges);
   protected readonly tokens = signal<PersonalTokenDto[]>([]);
   protected readonly loading = signal(true);
   protected readonly error = signal<string | null>(null);
@@ -51,18 +47,7 @@ export class PersonalTokens implements OnInit {
   }
 
   load(): void {
-    this.loading.set(true);
-    this.error.set(null);
-    this.api.listPersonalTokens().subscribe({
-      next: (t) => {
-        this.tokens.set([...t].sort((a, b) => b.createdAt.localeCompare(a.createdAt)));
-        this.loading.set(false);
-      },
-      error: (e: unknown) => {
-        this.error.set(errorMessage(e, 'Your access tokens could not be loaded'));
-        this.loading.set(false);
-      },
-    });
+    loadList({ items: this.tokens, loading: this.loading, error: this.error }, this.api.listPersonalTokens(), 'Your access tokens could not be loaded', (a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   create(): void {
@@ -94,18 +79,12 @@ export class PersonalTokens implements OnInit {
   }
 
   revoke(t: PersonalTokenDto): void {
-    confirmAction(this.dialog, { title: `Revoke token ${t.name}?`, message: 'Logins with it fail at once; registry tokens obtained with it stop working within seconds.', confirm: 'Revoke token' })
-      .pipe(
-        filter((ok) => ok === true),
-        switchMap(() => this.api.revokePersonalToken({ id: t.id })),
-      )
-      .subscribe({
-        next: () => {
-          this.snack.open(`Token ${t.name} revoked`, 'OK', { duration: 4000 });
-          this.load();
-        },
-        error: (e: unknown) => this.snack.open(errorMessage(e, 'The token could not be revoked'), 'OK', { duration: 8000 }),
-      });
+    this.changes.afterConfirming(
+      { title: `Revoke token ${t.name}?`, message: 'Logins with it fail at once; registry tokens obtained with it stop working within seconds.', confirm: 'Revoke token' },
+      () => this.api.revokePersonalToken({ id: t.id }),
+      { done: `Token ${t.name} revoked`, refused: 'The token could not be revoked' },
+      () => this.load(),
+    );
   }
 
   status(t: PersonalTokenDto): string {

@@ -2,22 +2,20 @@ import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, input
 import { takeUntilDestroyed, toObservable } from '@angular/core/rxjs-interop';
 import { FormControl, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
-import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
 import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
-import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatSortModule, Sort } from '@angular/material/sort';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
 import { RepositoriesService, RepositoryDto } from '@refity/api-client';
-import { catchError, combineLatest, debounceTime, distinctUntilChanged, EMPTY, filter, startWith, Subject, switchMap, tap } from 'rxjs';
+import { catchError, combineLatest, debounceTime, distinctUntilChanged, EMPTY, startWith, Subject, switchMap, tap } from 'rxjs';
 import { AuthSession } from '../../core/auth-session';
 import { ConsoleConfig } from '../../core/console-config';
 import { errorMessage } from '../../core/errors';
-import { confirmAction } from '../../shared/confirm-dialog';
 import { formatBytes, pushCommand, timeAgo } from '../../shared/format';
+import { PageChanges } from '../../shared/page-changes';
 import { PageState } from '../../shared/page-state';
 
 type SortKey = 'name' | 'size' | 'tags' | 'updated';
@@ -35,8 +33,7 @@ export class RepositoriesPage implements OnInit {
   protected readonly session = inject(AuthSession);
   readonly group = input.required<string>();
   private readonly api = inject(RepositoriesService);
-  private readonly dialog = inject(MatDialog);
-  private readonly snack = inject(MatSnackBar);
+  private readonly changes = inject(PageChanges);
   private readonly destroyRef = inject(DestroyRef);
   private readonly config = inject(ConsoleConfig);
   protected readonly search = new FormControl('', { nonNullable: true });
@@ -116,21 +113,15 @@ export class RepositoriesPage implements OnInit {
   }
 
   remove(r: RepositoryDto): void {
-    confirmAction(this.dialog, {
-      title: `Delete repository ${r.name}?`,
-      message: `This deletes its ${r.tagCount} tag${r.tagCount === 1 ? '' : 's'} and ${formatBytes(r.totalSize)} of images, on storage too. This cannot be undone.`,
-      confirm: 'Delete repository',
-    })
-      .pipe(
-        filter((ok) => ok === true),
-        switchMap(() => this.api.deleteRepository({ group: this.group(), repository: this.repoPath(r) })),
-      )
-      .subscribe({
-        next: () => {
-          this.snack.open(`Repository ${r.name} deleted`, 'OK', { duration: 4000 });
-          this.reload();
-        },
-        error: (e: unknown) => this.snack.open(errorMessage(e, 'The repository could not be deleted'), 'OK', { duration: 8000 }),
-      });
+    this.changes.afterConfirming(
+      {
+        title: `Delete repository ${r.name}?`,
+        message: `This deletes its ${r.tagCount} tag${r.tagCount === 1 ? '' : 's'} and ${formatBytes(r.totalSize)} of images, on storage too. This cannot be undone.`,
+        confirm: 'Delete repository',
+      },
+      () => this.api.deleteRepository({ group: this.group(), repository: this.repoPath(r) }),
+      { done: `Repository ${r.name} deleted`, refused: 'The repository could not be deleted' },
+      () => this.reload(),
+    );
   }
 }

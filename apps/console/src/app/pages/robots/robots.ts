@@ -2,20 +2,19 @@ import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject, OnInit, signal, viewChild } from '@angular/core';
 import { FormBuilder, FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
-import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
-import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { GrantTargetDto, RobotDto, RobotSecretDto, RobotsService } from '@refity/api-client';
-import { filter, Observable, switchMap } from 'rxjs';
+import { Observable } from 'rxjs';
 import { errorMessage } from '../../core/errors';
-import { confirmAction } from '../../shared/confirm-dialog';
+import { ConfirmData } from '../../shared/confirm-dialog';
 import { CopyButton } from '../../shared/copy-button';
 import { timeAgo } from '../../shared/format';
 import { endOfDayUtc, GRANT_ACTIONS, GRANT_SCOPES, GrantAction, grantLabel, GrantScope } from '../../shared/grants';
+import { loadList, PageChanges } from '../../shared/page-changes';
 import { PageState } from '../../shared/page-state';
 
 /** Robot accounts (admins only): create (the secret is shown once), revoke, delete. */
@@ -28,8 +27,7 @@ import { PageState } from '../../shared/page-state';
 })
 export class RobotsPage implements OnInit {
   private readonly api = inject(RobotsService);
-  private readonly dialog = inject(MatDialog);
-  private readonly snack = inject(MatSnackBar);
+  private readonly changes = inject(PageChanges);
   protected readonly robots = signal<RobotDto[]>([]);
   protected readonly loading = signal(true);
   protected readonly error = signal<string | null>(null);
@@ -57,18 +55,7 @@ export class RobotsPage implements OnInit {
   }
 
   load(): void {
-    this.loading.set(true);
-    this.error.set(null);
-    this.api.listRobots().subscribe({
-      next: (r) => {
-        this.robots.set([...r].sort((a, b) => a.name.localeCompare(b.name)));
-        this.loading.set(false);
-      },
-      error: (e: unknown) => {
-        this.error.set(errorMessage(e, 'The robot accounts could not be loaded'));
-        this.loading.set(false);
-      },
-    });
+    loadList({ items: this.robots, loading: this.loading, error: this.error }, this.api.listRobots(), 'The robot accounts could not be loaded', (a, b) => a.name.localeCompare(b.name));
   }
 
   create(): void {
@@ -126,31 +113,11 @@ export class RobotsPage implements OnInit {
     return !!r.expiresAt && new Date(r.expiresAt).getTime() < Date.now();
   }
 
-  private confirmed(data: { title: string; message: string; confirm: string }, call: () => Observable<unknown>, done: string): void {
-    confirmAction(this.dialog, data)
-      .pipe(
-        filter((ok) => ok === true),
-        switchMap(() => call()),
-      )
-      .subscribe({
-        next: () => {
-          this.snack.open(done, 'OK', { duration: 4000 });
-          this.load();
-        },
-        error: (e: unknown) => this.snack.open(errorMessage(e, 'The change was refused'), 'OK', { duration: 8000 }),
-      });
+  private confirmed(question: ConfirmData, call: () => Observable<unknown>, done: string): void {
+    this.changes.afterConfirming(question, call, { done, refused: 'The change was refused' }, () => this.load());
   }
 
   private apply(call: Observable<unknown>, done: string): void {
-    call.subscribe({
-      next: () => {
-        this.snack.open(done, 'OK', { duration: 4000 });
-        this.load();
-      },
-      error: (e: unknown) => {
-        this.snack.open(errorMessage(e, 'The change was refused'), 'OK', { duration: 8000 });
-        this.load();
-      },
-    });
+    this.changes.apply(call, { done, refused: 'The change was refused' }, () => this.load());
   }
 }

@@ -2,21 +2,19 @@ import { ChangeDetectionStrategy, Component, computed, DestroyRef, effect, injec
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCardModule } from '@angular/material/card';
-import { MatDialog } from '@angular/material/dialog';
 import { MatIconModule } from '@angular/material/icon';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { MatTabsModule } from '@angular/material/tabs';
 import { Router, RouterLink } from '@angular/router';
 import { ManifestDetailDto, TagDetailDto, TagsService } from '@refity/api-client';
-import { filter, Subscription, switchMap } from 'rxjs';
+import { Subscription } from 'rxjs';
 import { AuthSession } from '../../core/auth-session';
 import { ConsoleConfig } from '../../core/console-config';
 import { errorMessage } from '../../core/errors';
-import { confirmAction } from '../../shared/confirm-dialog';
 import { CopyButton } from '../../shared/copy-button';
 import { formatBytes, platformLabel, pullCommand, shortDigest, timeAgo } from '../../shared/format';
+import { PageChanges } from '../../shared/page-changes';
 import { PageState } from '../../shared/page-state';
 
 /** One tag: its platforms (an index) or image, layers, config, build history and referrers. */
@@ -45,8 +43,7 @@ export class TagDetailPage {
   readonly repository = input.required<string>();
   readonly tag = input.required<string>();
   private readonly api = inject(TagsService);
-  private readonly dialog = inject(MatDialog);
-  private readonly snack = inject(MatSnackBar);
+  private readonly changes = inject(PageChanges);
   private readonly router = inject(Router);
   protected readonly config = inject(ConsoleConfig);
   protected readonly fullName = computed(() => `${this.group()}/${this.repository()}`);
@@ -125,21 +122,15 @@ export class TagDetailPage {
   }
 
   remove(): void {
-    confirmAction(this.dialog, {
-      title: `Delete tag ${this.tag()}?`,
-      message: `${this.fullName()}:${this.tag()} will no longer be listed nor pullable. The image stays if other tags point to it.`,
-      confirm: 'Delete tag',
-    })
-      .pipe(
-        filter((ok) => ok === true),
-        switchMap(() => this.api.deleteTag({ group: this.group(), repository: this.repository(), tag: this.tag() })),
-      )
-      .subscribe({
-        next: () => {
-          this.snack.open(`Tag ${this.tag()} deleted`, 'OK', { duration: 4000 });
-          void this.router.navigate(['/groups', this.group(), this.repository()]);
-        },
-        error: (e: unknown) => this.snack.open(errorMessage(e, 'The tag could not be deleted'), 'OK', { duration: 8000 }),
-      });
+    this.changes.afterConfirming(
+      {
+        title: `Delete tag ${this.tag()}?`,
+        message: `${this.fullName()}:${this.tag()} will no longer be listed nor pullable. The image stays if other tags point to it.`,
+        confirm: 'Delete tag',
+      },
+      () => this.api.deleteTag({ group: this.group(), repository: this.repository(), tag: this.tag() }),
+      { done: `Tag ${this.tag()} deleted`, refused: 'The tag could not be deleted' },
+      () => void this.router.navigate(['/groups', this.group(), this.repository()]),
+    );
   }
 }

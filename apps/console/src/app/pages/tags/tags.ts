@@ -1,19 +1,17 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, effect, inject, input, signal, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatChipsModule } from '@angular/material/chips';
-import { MatDialog } from '@angular/material/dialog';
 import { MatIconModule } from '@angular/material/icon';
-import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
 import { TagDto, TagsService } from '@refity/api-client';
-import { filter, Subscription, switchMap } from 'rxjs';
+import { Subscription } from 'rxjs';
 import { AuthSession } from '../../core/auth-session';
 import { ConsoleConfig } from '../../core/console-config';
 import { errorMessage } from '../../core/errors';
-import { confirmAction } from '../../shared/confirm-dialog';
 import { CopyButton } from '../../shared/copy-button';
 import { formatBytes, platformLabel, pullCommand, pushCommand, shortDigest, timeAgo } from '../../shared/format';
+import { PageChanges } from '../../shared/page-changes';
 import { PageState } from '../../shared/page-state';
 
 /** The tags of one repository, newest first, each with its exact `docker pull` command. */
@@ -30,8 +28,7 @@ export class TagsPage {
   readonly group = input.required<string>();
   readonly repository = input.required<string>();
   private readonly api = inject(TagsService);
-  private readonly dialog = inject(MatDialog);
-  private readonly snack = inject(MatSnackBar);
+  private readonly changes = inject(PageChanges);
   protected readonly config = inject(ConsoleConfig);
   protected readonly fullName = computed(() => `${this.group()}/${this.repository()}`);
   protected readonly tags = signal<TagDto[]>([]);
@@ -74,21 +71,15 @@ export class TagsPage {
   }
 
   remove(t: TagDto): void {
-    confirmAction(this.dialog, {
-      title: `Delete tag ${t.name}?`,
-      message: `${this.fullName()}:${t.name} will no longer be listed nor pullable. The image stays if other tags point to it.`,
-      confirm: 'Delete tag',
-    })
-      .pipe(
-        filter((ok) => ok === true),
-        switchMap(() => this.api.deleteTag({ group: this.group(), repository: this.repository(), tag: t.name })),
-      )
-      .subscribe({
-        next: () => {
-          this.snack.open(`Tag ${t.name} deleted`, 'OK', { duration: 4000 });
-          this.load();
-        },
-        error: (e: unknown) => this.snack.open(errorMessage(e, 'The tag could not be deleted'), 'OK', { duration: 8000 }),
-      });
+    this.changes.afterConfirming(
+      {
+        title: `Delete tag ${t.name}?`,
+        message: `${this.fullName()}:${t.name} will no longer be listed nor pullable. The image stays if other tags point to it.`,
+        confirm: 'Delete tag',
+      },
+      () => this.api.deleteTag({ group: this.group(), repository: this.repository(), tag: t.name }),
+      { done: `Tag ${t.name} deleted`, refused: 'The tag could not be deleted' },
+      () => this.load(),
+    );
   }
 }

@@ -7,14 +7,13 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
-import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { UserDto, UsersService } from '@refity/api-client';
-import { filter, Observable, switchMap } from 'rxjs';
+import { filter, Observable } from 'rxjs';
 import { AuthSession } from '../../core/auth-session';
 import { errorMessage } from '../../core/errors';
-import { confirmAction } from '../../shared/confirm-dialog';
 import { timeAgo } from '../../shared/format';
+import { loadList, PageChanges } from '../../shared/page-changes';
 import { PageState } from '../../shared/page-state';
 import { MIN_PASSWORD_LENGTH } from '../password/password';
 import { ResetPasswordDialog } from './reset-password-dialog';
@@ -42,7 +41,7 @@ type Role = UserDto['role'];
 export class UsersPage implements OnInit {
   private readonly api = inject(UsersService);
   private readonly dialog = inject(MatDialog);
-  private readonly snack = inject(MatSnackBar);
+  private readonly changes = inject(PageChanges);
   protected readonly session = inject(AuthSession);
   protected readonly users = signal<UserDto[]>([]);
   protected readonly loading = signal(true);
@@ -67,18 +66,7 @@ export class UsersPage implements OnInit {
   }
 
   load(): void {
-    this.loading.set(true);
-    this.error.set(null);
-    this.api.listUsers().subscribe({
-      next: (u) => {
-        this.users.set([...u].sort((a, b) => a.username.localeCompare(b.username)));
-        this.loading.set(false);
-      },
-      error: (e: unknown) => {
-        this.error.set(errorMessage(e, 'The users could not be loaded'));
-        this.loading.set(false);
-      },
-    });
+    loadList({ items: this.users, loading: this.loading, error: this.error }, this.api.listUsers(), 'The users could not be loaded', (a, b) => a.username.localeCompare(b.username));
   }
 
   create(): void {
@@ -93,7 +81,7 @@ export class UsersPage implements OnInit {
       next: () => {
         this.creating.set(false);
         this.formDir()?.resetForm({ username: '', password: '', role: 'user' });
-        this.snack.open(`User ${body.username} created`, 'OK', { duration: 4000 });
+        this.changes.done(`User ${body.username} created`);
         this.load();
       },
       error: (e: unknown) => {
@@ -120,30 +108,15 @@ export class UsersPage implements OnInit {
   }
 
   remove(u: UserDto): void {
-    confirmAction(this.dialog, { title: `Delete user ${u.username}?`, message: 'They will no longer be able to log in. This cannot be undone.', confirm: 'Delete user' })
-      .pipe(
-        filter((ok) => ok === true),
-        switchMap(() => this.api.deleteUser({ id: u.id })),
-      )
-      .subscribe({
-        next: () => {
-          this.snack.open(`User ${u.username} deleted`, 'OK', { duration: 4000 });
-          this.load();
-        },
-        error: (e: unknown) => this.snack.open(errorMessage(e, 'The user could not be deleted'), 'OK', { duration: 8000 }),
-      });
+    this.changes.afterConfirming(
+      { title: `Delete user ${u.username}?`, message: 'They will no longer be able to log in. This cannot be undone.', confirm: 'Delete user' },
+      () => this.api.deleteUser({ id: u.id }),
+      { done: `User ${u.username} deleted`, refused: 'The user could not be deleted' },
+      () => this.load(),
+    );
   }
 
   private apply(call: Observable<unknown>, done: string): void {
-    call.subscribe({
-      next: () => {
-        this.snack.open(done, 'OK', { duration: 4000 });
-        this.load();
-      },
-      error: (e: unknown) => {
-        this.snack.open(errorMessage(e, 'The change was refused'), 'OK', { duration: 8000 });
-        this.load();
-      },
-    });
+    this.changes.apply(call, { done, refused: 'The change was refused' }, () => this.load());
   }
 }
