@@ -113,6 +113,8 @@ export class WriteBehindStorage implements StorageDriver {
   private readonly transferWaiters = new Set<() => void>();
   /** Queue files of writes not committed (nor aborted) yet, with the storage path each is for. */
   private readonly unfinished = new Map<string, string>();
+  /** The queue folder, created once (not on every write). */
+  private queueDirReady?: Promise<string | undefined>;
 
   constructor(
     private readonly backend: StorageDriver,
@@ -164,9 +166,24 @@ export class WriteBehindStorage implements StorageDriver {
     }
   }
 
+  /** Creates the queue folder on first use; a failure is tried again next time. */
+  private async ensureQueueDir(): Promise<void> {
+    this.queueDirReady ??= fs.mkdir(this.options.queueDir, { recursive: true });
+    await this.queueDirReady.catch((error: unknown) => {
+      this.queueDirReady = undefined;
+      throw error;
+    });
+  }
+
+  /** A fresh file name in the queue folder. */
+  private async newQueueFile(): Promise<string> {
+    await this.ensureQueueDir();
+    return join(this.options.queueDir, randomUUID());
+  }
+
   /** Loads the jobs a previous run left and starts the workers. */
   async start(): Promise<void> {
-    await fs.mkdir(this.options.queueDir, { recursive: true });
+    await this.ensureQueueDir();
     const jobs = await this.metadata.dataSource.getRepository(UploadJobEntity).find({ order: { id: 'ASC' } });
     await this.removeOrphans(new Set(jobs.map((job) => job.localFile)));
     const known = new Set([...this.pending.values()].flat().map((job) => job.entity.id));
@@ -380,8 +397,7 @@ export class WriteBehindStorage implements StorageDriver {
    */
   async writeFilesTogether<T>(files: Array<{ path: string; data: Buffer }>, alongside: (manager: WriteTransaction) => Promise<T>): Promise<T> {
     for (const { path } of files) splitStoragePath(path);
-    await fs.mkdir(this.options.queueDir, { recursive: true });
-    const queued = files.map(({ path, data }) => ({ path, localFile: join(this.options.queueDir, randomUUID()), size: data.length }));
+    const queued = await Promise.all(files.map(async ({ path, data }) => ({ path, localFile: await this.newQueueFile(), size: data.length })));
     for (const file of queued) this.unfinished.set(file.localFile, file.path);
     let inserted: { jobs: UploadJobEntity[]; result: T | undefined };
     const written = Promise.all(queued.map(({ localFile }, index) => writeDurably(localFile, files[index].data)));
@@ -412,8 +428,7 @@ export class WriteBehindStorage implements StorageDriver {
    */
   async adoptFile(path: string, file: string, size: number, alongside?: (manager: WriteTransaction) => Promise<void>, synced = false): Promise<void> {
     splitStoragePath(path);
-    await fs.mkdir(this.options.queueDir, { recursive: true });
-    const localFile = join(this.options.queueDir, randomUUID());
+    const localFile = await this.newQueueFile();
     let copied = false;
     try {
       await fs.rename(file, localFile);
@@ -492,8 +507,7 @@ export class WriteBehindStorage implements StorageDriver {
   async createWriter(path: string, options: WriteOptions = {}): Promise<StorageWriter> {
     splitStoragePath(path);
     if (options.exclusive && (await this.exists(path))) throw new AlreadyExistsError(path);
-    await fs.mkdir(this.options.queueDir, { recursive: true });
-    const localFile = join(this.options.queueDir, randomUUID());
+    const localFile = await this.newQueueFile();
     const stream: Writable = createWriteStream(localFile, { flags: 'wx', highWaterMark: 1024 * 1024 });
     this.unfinished.set(localFile, path);
     let state: 'open' | 'committed' | 'aborted' = 'open';
@@ -572,7 +586,7 @@ export class WriteBehindStorage implements StorageDriver {
   async linkOrCopy(from: string, to: string): Promise<void> {
     const job = this.latest(from);
     if (job) {
-      const localFile = join(this.options.queueDir, randomUUID());
+      const localFile = await this.newQueueFile();
       try {
         await fs.link(job.entity.localFile, localFile);
         await this.enqueue([{ path: to, localFile, size: job.entity.size }]);
