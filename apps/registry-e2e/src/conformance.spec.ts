@@ -563,6 +563,20 @@ describe('OCI distribution spec v1.1 (raw HTTP)', () => {
       );
     });
 
+    it('an image (OCI config, no artifactType) with a subject is listed with artifactType = its config media type', async () => {
+      const imageRepo = 'conf/referrers-image';
+      const target = await pushImage(imageRepo, 'target');
+      const referrer = await pushImage(imageRepo, 'referrer', { extra: { subject: target.descriptor } });
+      expect(referrer.put.headers.get('oci-subject')).toBe(target.digest);
+      const all = await http.call('GET', `/v2/${imageRepo}/referrers/${target.digest}`);
+      expect(all.json<{ manifests: Descriptor[] }>().manifests).toEqual([
+        { mediaType: MediaTypes.ociManifest, digest: referrer.digest, size: referrer.bytes.length, artifactType: MediaTypes.ociConfig },
+      ]);
+      const filtered = await http.call('GET', `/v2/${imageRepo}/referrers/${target.digest}?artifactType=${encodeURIComponent(MediaTypes.ociConfig)}`);
+      expect(filtered.headers.get('oci-filters-applied')).toBe('artifactType');
+      expect(filtered.json<{ manifests: Descriptor[] }>().manifests.map((m) => m.digest)).toEqual([referrer.digest]);
+    });
+
     it('?artifactType= filters the list and says so in OCI-Filters-Applied', async () => {
       const res = await http.call('GET', `/v2/${repo}/referrers/${subject.digest}?artifactType=${encodeURIComponent(SBOM_TYPE)}`);
       expect(res.status).toBe(200);

@@ -346,12 +346,23 @@ export class MetadataStore {
     });
   }
 
-  /** Manifests whose `subject` is `digest`, optionally with one artifactType. */
-  referrers(repositoryId: number, digest: string, artifactType?: string): Promise<ManifestEntity[]> {
-    return this.dataSource.getRepository(ManifestEntity).find({
-      where: artifactType ? { repositoryId, subjectDigest: digest, artifactType } : { repositoryId, subjectDigest: digest },
+  /**
+   * Manifests whose `subject` is `digest`, optionally with one artifactType. Their `artifactType`
+   * is the one the referrers API lists (OCI 1.1): the manifest's own, else its config's media type
+   * (an image pushed with a subject is listed as `application/vnd.oci.image.config.v1+json`).
+   */
+  async referrers(repositoryId: number, digest: string, artifactType?: string): Promise<ManifestEntity[]> {
+    const manifests = await this.dataSource.getRepository(ManifestEntity).find({
+      where: { repositoryId, subjectDigest: digest },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
+    const untyped = manifests.filter((manifest) => manifest.artifactType === null && manifest.configDigest !== null).map((manifest) => manifest.id);
+    const configs = untyped.length
+      ? await this.dataSource.getRepository(ManifestReferenceEntity).find({ where: { manifestId: In(untyped), kind: 'config' }, select: { manifestId: true, mediaType: true } })
+      : [];
+    const configType = new Map(configs.map((reference) => [reference.manifestId, reference.mediaType]));
+    const listed = manifests.map((manifest) => Object.assign(manifest, { artifactType: manifest.artifactType ?? configType.get(manifest.id) ?? null }));
+    return artifactType ? listed.filter((manifest) => manifest.artifactType === artifactType) : listed;
   }
 
   // Garbage collection

@@ -206,4 +206,23 @@ describe('RegistryService on local storage and SQLite', () => {
       { mediaType: MEDIA_TYPES.ociManifest, digest: sbom.digest, size: sbom.size, artifactType: 'application/spdx' },
     ]);
   });
+
+  it('lists a referrer without artifactType under its config media type (OCI 1.1)', async () => {
+    const config = await push('team/app', Buffer.from('{"os":"linux"}'));
+    const subject = digestOf('subject');
+    const body = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.ociManifest,
+        config: { mediaType: MEDIA_TYPES.ociConfig, digest: config.digest, size: config.size },
+        layers: [],
+        subject: { mediaType: MEDIA_TYPES.ociManifest, digest: subject, size: 1 },
+      }),
+    );
+    const referrer = await registry.putManifest('team/app', digestOf(body), body, MEDIA_TYPES.ociManifest);
+    const listed = [{ mediaType: MEDIA_TYPES.ociManifest, digest: referrer.digest, size: referrer.size, artifactType: MEDIA_TYPES.ociConfig }];
+    expect(await registry.referrers('team/app', subject)).toEqual(listed);
+    expect(await registry.referrers('team/app', subject, MEDIA_TYPES.ociConfig)).toEqual(listed);
+    expect(await registry.referrers('team/app', subject, 'application/spdx')).toEqual([]);
+  });
 });
