@@ -385,6 +385,12 @@ describe('OCI distribution spec v1.1 (raw HTTP)', () => {
       expect((await http.getManifest(repo, 'no-such-tag', 'HEAD')).status).toBe(404);
     });
 
+    it('reading a tag no manifest can have (invalid name) is 404 MANIFEST_UNKNOWN, like the conformance suite expects', async () => {
+      await pushImage(repo, 'exists');
+      expectOciError(await http.getManifest(repo, '.INVALID_MANIFEST_NAME'), 404, 'MANIFEST_UNKNOWN');
+      expect((await http.getManifest(repo, '.INVALID_MANIFEST_NAME', 'HEAD')).status).toBe(404);
+    });
+
     it('an invalid tag is refused with 400', async () => {
       const img = await pushImage(repo, 'valid');
       for (const tag of ['-leading-dash', '.leading-dot', 'x'.repeat(129)]) {

@@ -366,10 +366,14 @@ export class RegistryService {
 
   // Manifests
 
-  /** Resolves a tag or digest to the stored manifest. */
-  async findManifest(name: string, reference: string): Promise<StoredManifest> {
+  /**
+   * Resolves a tag or digest to the stored manifest. A malformed tag is a 400, unless
+   * `invalidTag: 'unknown'` (the /v2 pull): no manifest can be pushed under one, so there it is
+   * a 404 MANIFEST_UNKNOWN like any tag that does not exist, as the OCI conformance suite expects.
+   */
+  async findManifest(name: string, reference: string, options: { invalidTag?: 'refuse' | 'unknown' } = {}): Promise<StoredManifest> {
     const repository = await this.repositoryForRead(name);
-    const manifest = await this.lookupManifest(repository, reference);
+    const manifest = !reference.includes(':') && !isValidTag(reference) && options.invalidTag === 'unknown' ? null : await this.lookupManifest(repository, reference);
     if (!manifest) throw ociErrors.manifestUnknown(reference);
     return { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, subjectDigest: manifest.subjectDigest };
   }

@@ -121,7 +121,7 @@ export class V2Controller {
   }
 
   private async getManifest(request: Request, response: Response, [name, reference]: string[]): Promise<void> {
-    const manifest = await this.registry.findManifest(name, reference);
+    const manifest = await this.registry.findManifest(name, reference, { invalidTag: 'unknown' });
     response.status(200);
     response.setHeader('Content-Type', manifest.mediaType);
     response.setHeader('Content-Length', manifest.size);
