@@ -3,7 +3,7 @@
  * and writes the table to docs/benchmarks.md.
  *
  *   node tools/bench/run.cjs registry-push-pull [--runs 3] [--big-mib 256] [--small 50] [--huge-mib 2048]
- *                                              [--cache-mib 4096] [--targets async,sync,distribution] [--no-doc]
+ *                                              [--cache-mib 4096] [--targets async,sync,distribution] [--no-doc] [--cpu-prof DIR]
  *
  * Needs root, openssh-server/-client (throwaway sshd), skopeo and docker-registry (Debian, CNCF
  * distribution 2.8), and the built registry (`npx nx build registry` → dist/apps/registry/main.js).
@@ -40,6 +40,8 @@ const MiB = 1024 * 1024;
 let registryMain = '';
 /** CACHE_MAX_BYTES of the Refity targets (--cache-mib; 0 = no read cache) */
 let cacheBytes = 0;
+/** --cpu-prof <dir>: every Refity registry process writes a V8 CPU profile there when it stops */
+let cpuProfileDir = '';
 
 function gitLine(args: string[]): string {
   try {
@@ -264,7 +266,8 @@ function refityKind(server: SshdServer, sync: boolean): TargetKind {
         env['CACHE_MAX_BYTES'] = String(cacheBytes);
         env['CACHE_DIR'] = join(runDir, 'cache');
       }
-      const launch = () => startProcess(process.execPath, [registryMain], env, port, join(runDir, 'registry.log'));
+      const profiling = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+      const launch = () => startProcess(process.execPath, [...profiling, registryMain], env, port, join(runDir, 'registry.log'));
       const target = await launch();
       if (cacheBytes > 0) {
         target.emptyCache = async () => {
@@ -367,6 +370,7 @@ async function main(): Promise<void> {
   const smallCount = numberArgument('small', 50);
   const hugeMiB = numberArgument('huge-mib', 2048);
   cacheBytes = numberArgument('cache-mib', 4096) * MiB;
+  cpuProfileDir = stringArgument('cpu-prof', '') && resolve(stringArgument('cpu-prof', ''));
   const wanted = stringArgument('targets', 'async,sync,distribution').split(',');
   const writeDoc = !process.argv.includes('--no-doc');
   const command = `node tools/bench/run.cjs registry-push-pull ${process.argv.slice(2).join(' ')}`.trim();
