@@ -9,8 +9,9 @@ import { InitialSchema1764057600000 } from './migrations/1764057600000-initial-s
 import { Users1764144000000 } from './migrations/1764144000000-users';
 import { RetentionPolicies1764403200000 } from './migrations/1764403200000-retention-policies';
 import { AccessControl1764489600000 } from './migrations/1764489600000-access-control';
+import { ByteOrderNames1764662400000 } from './migrations/1764662400000-byte-order-names';
 
-export const MIGRATIONS = [InitialSchema1764057600000, Users1764144000000, RetentionPolicies1764403200000, AccessControl1764489600000, UploadJobs1764576000000];
+export const MIGRATIONS = [InitialSchema1764057600000, Users1764144000000, RetentionPolicies1764403200000, AccessControl1764489600000, UploadJobs1764576000000, ByteOrderNames1764662400000];
 
 const ALL_ENTITIES = [...ENTITIES, ...ACCESS_ENTITIES, UploadJobEntity];
 

@@ -71,6 +71,28 @@ describe.each(databases)('MetadataStore on %s', (name, database) => {
     expect(await store.deleteManifest(repo.id, digest(2))).toBeNull();
   });
 
+  it('lists and pages tags and repository names in byte order, whatever the database collation', async () => {
+    // The order of CNCF distribution and the OCI conformance suite (Go's sort.Strings): an en-US
+    // collation would put `a` before `B` and ignore the punctuation of `v1-0`, `v1.0` and `v10`.
+    const tags = ['latest', 'Latest', 'v1.0', 'v1-0', 'v10', 'v1.0.0-rc.1', '_build', 'A', 'a', 'B', 'b'];
+    const names = ['order/b-c', 'order/b.c', 'order/b_c', 'order/b', 'order/b/c', 'order/bc'];
+    const byteOrder = (values: string[]) => [...values].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    const group = await store.ensureGroup('order');
+    for (const name of names) await store.ensureRepository(name, group.id);
+    const repo = await store.ensureRepository('order/app', group.id);
+    await store.recordBlob(repo.id, digest(1), 10);
+    const record = { mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 100, artifactType: null, subjectDigest: null, configDigest: digest(1), annotations: null, references: [] };
+    for (const tag of tags) await store.putManifest(repo.id, { ...record, digest: digest(2) }, tag);
+
+    expect(await store.listTags(repo.id, undefined, 100)).toEqual(byteOrder(tags));
+    const paged: string[] = [];
+    for (let page = await store.listTags(repo.id, undefined, 3); page.length > 0; page = await store.listTags(repo.id, paged[paged.length - 1], 3)) paged.push(...page);
+    expect(paged).toEqual(byteOrder(tags));
+    const listed = (await store.listRepositoryNames('order/', 100)).filter((name) => name.startsWith('order/'));
+    expect(listed).toEqual(byteOrder([...names, 'order/app']));
+    expect(await store.listRepositoryNames('order/b-c', 2)).toEqual(byteOrder(names).slice(2, 4));
+  });
+
   it('serialises concurrent writes without losing any', async () => {
     const group = await store.ensureGroup('busy');
     const repo = await store.ensureRepository('busy/app', group.id);

@@ -102,7 +102,10 @@ export async function startPostgres(): Promise<PostgresServer> {
     username,
     async createDatabase() {
       const name = `refity_test_${++databases}`;
-      await run(join(bin, 'psql'), ['-h', HOST, '-p', String(port), '-U', username, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${name}`]);
+      // Collated like a typical production server (en_US.UTF-8), not initdb's C locale here, so a
+      // query that relies on byte order fails in the tests as it would in production.
+      const create = `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`;
+      await run(join(bin, 'psql'), ['-h', HOST, '-p', String(port), '-U', username, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', create]);
       return `postgres://${username}@${HOST}:${port}/${name}`;
     },
     stop,
