@@ -1,25 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import pino from 'pino';
-import { pinoHttp, HttpLogger } from 'pino-http';
+
+export type RequestLogger = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
 
 /**
- * One JSON line per request: method, path, status, bytes, duration. Headers, bodies and query
- * strings are left out on purpose: they carry credentials (Authorization, token requests).
+ * One JSON line per request: method, path, status, bytes, duration (`ms`). Headers, bodies and
+ * query strings are left out on purpose: they carry credentials (Authorization, token requests).
+ * A 5xx, or a response the client did not receive to the end, is logged as an error.
+ *
+ * The line goes straight to one pino logger when the response closes, and is not even built when
+ * its level is off: no per-request child loggers, which cost 5 % of the registry's CPU while pushing
+ * small images even with nothing logged. Lines go to stdout unless `destination` says otherwise.
  */
-export function createRequestLogger(level: string, appName: string): HttpLogger {
-  return pinoHttp({
-    logger: pino({ level, base: { app: appName } }),
-    quietReqLogger: true,
-    customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : 'info'),
-    customSuccessMessage: () => 'request',
-    customErrorMessage: () => 'request failed',
-    serializers: {
-      req: (request: { method: string; url: string }) => ({ method: request.method, path: request.url.split('?')[0] }),
-      res: (response: { statusCode: number }) => ({ status: response.statusCode }),
-    },
-    customProps: (_request: IncomingMessage, response: ServerResponse) => ({
-      bytes: Number(response.getHeader('content-length') ?? 0) || undefined,
-    }),
-    customAttributeKeys: { responseTime: 'ms' },
-  });
+export function createRequestLogger(level: string, appName: string, destination?: pino.DestinationStream): RequestLogger {
+  const logger = pino({ level, base: { app: appName } }, destination);
+  return (request, response, next) => {
+    const started = performance.now();
+    response.once('close', () => {
+      const failed = response.statusCode >= 500 || !response.writableFinished;
+      const severity = failed ? 'error' : 'info';
+      if (!logger.isLevelEnabled(severity)) return;
+      const line = {
+        req: { method: request.method, path: (request.url ?? '').split('?')[0] },
+        res: { status: response.statusCode },
+        bytes: Number(response.getHeader('content-length') ?? 0) || undefined,
+        ms: Math.round(performance.now() - started),
+      };
+      logger[severity](line, failed ? 'request failed' : 'request');
+    });
+    next();
+  };
 }
