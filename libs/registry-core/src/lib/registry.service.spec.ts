@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { digestOf } from '@refity/digest';
 import { MetadataStore, openMetadataDatabase } from '@refity/metadata';
+import { StorageDriver } from '@refity/storage-api';
 import { LocalStorageDriver } from '@refity/storage-local';
 import { storageLayout } from './layout';
 import { MEDIA_TYPES } from './manifest';
@@ -84,7 +85,25 @@ describe('RegistryService on local storage and SQLite', () => {
     expect(await errorCode(registry.statBlob('team/app', digestOf('real')))).toBe('404 BLOB_UNKNOWN');
   });
 
-  it('streams an upload to storage while it arrives, and leaves no staged file behind', async () => {
+  it('renames the verified upload buffer into local storage as the blob: written once, nothing staged', async () => {
+    const data = Buffer.from('adopted, not copied');
+    const upload = await registry.startUpload('team/app');
+    await registry.appendChunk('team/app', upload.id, Readable.from([data.subarray(0, 7)]), { start: 0, end: 6 });
+    await registry.appendChunk('team/app', upload.id, Readable.from([data.subarray(7)]), { start: 7, end: data.length - 1 });
+    const buffer = registry.uploads.pathOf(upload.id);
+    const inode = statSync(buffer).ino;
+    const blob = await registry.completeUpload('team/app', upload.id, digestOf(data));
+    const stored = join(dir, 'storage', ...storageLayout.blob('team/app', blob.digest).split('/'));
+    expect(statSync(stored).ino).toBe(inode);
+    expect(readFileSync(stored).equals(data)).toBe(true);
+    expect(existsSync(buffer)).toBe(false);
+    expect(existsSync(join(dir, 'storage', 'uploads'))).toBe(false);
+  });
+
+  it('with storage that cannot adopt local files (SFTP): streams an upload to storage while it arrives, and leaves no staged file behind', async () => {
+    // The local driver minus adoptLocalFile behaves like the SFTP driver in synchronous mode.
+    const sftpLike = Object.assign(Object.create(storage) as LocalStorageDriver, { adoptLocalFile: undefined }) as StorageDriver;
+    registry = new RegistryService(sftpLike, metadata, { autoCreateGroups: false, maxManifestBytes: 4096, uploadsDir: join(dir, 'uploads') });
     const staged = () => readdirSync(join(dir, 'storage', 'uploads'));
     const data = Buffer.from('streamed while it arrives');
     const upload = await registry.startUpload('team/app');

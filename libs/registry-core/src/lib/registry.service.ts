@@ -81,8 +81,14 @@ export class RegistryService {
     private readonly metadata: MetadataStore,
     private readonly settings: RegistrySettings,
   ) {
-    // Asynchronous mode stores the finished buffer itself, so it must reach the disk.
-    this.uploads = new UploadBuffer(settings.uploadsDir, storage instanceof WriteBehindStorage);
+    // Asynchronous mode queues the finished buffer itself and local storage adopts it as the
+    // blob, so there it must reach the disk; otherwise it is only a staging copy.
+    this.uploads = new UploadBuffer(settings.uploadsDir, this.buffersBecomeBlobs);
+  }
+
+  /** The verified upload buffer itself is stored (queued, or renamed into local storage), never copied. */
+  private get buffersBecomeBlobs(): boolean {
+    return this.storage instanceof WriteBehindStorage || this.storage.adoptLocalFile !== undefined;
   }
 
   // Repositories
@@ -236,7 +242,7 @@ export class RegistryService {
    * retried chunk (the PUT then copies the local buffer), or when storage cannot be reached now.
    */
   private async stagingFor(id: string, offset: number): Promise<StagedUpload | undefined> {
-    if (this.storage instanceof WriteBehindStorage) return undefined;
+    if (this.buffersBecomeBlobs) return undefined;
     const existing = this.staged.get(id);
     if (existing && !existing.broken && existing.offset === offset) {
       clearTimeout(existing.idle);
@@ -318,10 +324,16 @@ export class RegistryService {
   }
 
   /**
-   * Synchronous mode: moves the staged copy into place when it holds exactly the verified bytes;
-   * otherwise (or if that fails) streams the local buffer to storage as before.
+   * Synchronous mode: local storage renames the buffer into place; SFTP moves the staged copy into
+   * place when it holds exactly the verified bytes; otherwise (or if that fails) the local buffer
+   * is streamed to storage.
    */
   private async storeBlob(name: string, id: string, digest: string, size: number): Promise<void> {
+    if (this.storage.adoptLocalFile) {
+      // Local storage: the flushed, verified buffer is renamed into place as the blob.
+      await this.uploads.sync(id);
+      if (await this.storage.adoptLocalFile(storageLayout.blob(name, digest), this.uploads.pathOf(id))) return;
+    }
     const staged = this.staged.get(id);
     this.staged.delete(id);
     if (staged) {

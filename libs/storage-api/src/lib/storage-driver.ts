@@ -74,4 +74,11 @@ export interface StorageDriver {
    * driver. The driver may keep it (by hard link; the caller still owns and removes `localFile`).
    */
   admitLocalCopy?(path: string, localFile: string): Promise<void>;
+  /**
+   * Optional, for drivers on the local file system: makes the complete, durable local file
+   * `localFile` the file at `path` by renaming it (atomically replacing what was there), so its
+   * bytes are not written a second time. Returns false and leaves `localFile` alone when it cannot
+   * be renamed there (another file system); the caller then writes it as usual.
+   */
+  adoptLocalFile?(path: string, localFile: string): Promise<boolean>;
 }

@@ -129,6 +129,18 @@ export class LocalStorageDriver implements StorageDriver {
     };
   }
 
+  async adoptLocalFile(path: string, localFile: string): Promise<boolean> {
+    const full = this.resolve(path);
+    try {
+      await fs.mkdir(dirname(full), { recursive: true });
+      await fs.rename(localFile, full);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false;
+      throw translate(error, path);
+    }
+  }
+
   async writeFile(path: string, data: Buffer, options?: WriteOptions): Promise<void> {
     const writer = await this.createWriter(path, options);
     writer.stream.end(data);
