@@ -100,6 +100,20 @@ describe('RegistryService on local storage and SQLite', () => {
     expect(existsSync(join(dir, 'storage', 'uploads'))).toBe(false);
   });
 
+  it('ends a session whose local buffer is gone with 404 BLOB_UPLOAD_UNKNOWN, on PATCH and on PUT', async () => {
+    for (const next of ['PATCH', 'PUT']) {
+      const upload = await registry.startUpload('team/app');
+      await registry.appendChunk('team/app', upload.id, Readable.from([Buffer.from('half')]));
+      rmSync(registry.uploads.pathOf(upload.id));
+      const attempt =
+        next === 'PATCH'
+          ? registry.appendChunk('team/app', upload.id, Readable.from([Buffer.from('more')]), { start: 4, end: 7 })
+          : registry.completeUpload('team/app', upload.id, digestOf('half'));
+      expect(await errorCode(attempt)).toBe('404 BLOB_UPLOAD_UNKNOWN');
+      expect(await errorCode(registry.uploadStatus('team/app', upload.id))).toBe('404 BLOB_UPLOAD_UNKNOWN');
+    }
+  });
+
   it('with storage that cannot adopt local files (SFTP): streams an upload to storage while it arrives, and leaves no staged file behind', async () => {
     // The local driver minus adoptLocalFile behaves like the SFTP driver in synchronous mode.
     const sftpLike = Object.assign(Object.create(storage) as LocalStorageDriver, { adoptLocalFile: undefined }) as StorageDriver;

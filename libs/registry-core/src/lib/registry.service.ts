@@ -219,7 +219,7 @@ export class RegistryService {
     } catch (error) {
       await this.discardStaged(id);
       if (error instanceof RangeError) throw ociErrors.sizeInvalid(error.message);
-      throw error;
+      return this.lostBuffer(id, error);
     } finally {
       received();
     }
@@ -281,6 +281,16 @@ export class RegistryService {
     });
   }
 
+  /**
+   * A session whose local buffer is gone (a crash right after local storage adopted it as the
+   * blob, or DATA_DIR/uploads emptied by hand) cannot go on: it ends, and the client starts over.
+   */
+  private async lostBuffer(id: string, error: unknown): Promise<never> {
+    if ((error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') throw error;
+    await this.metadata.finishUpload(id, null);
+    throw ociErrors.uploadUnknown(id);
+  }
+
   /** Drops a staged copy: its temporary file on storage is removed. */
   private async discardStaged(id: string): Promise<void> {
     const staged = this.staged.get(id);
@@ -296,7 +306,7 @@ export class RegistryService {
     const digest = validDigest(digestValue);
     // Asynchronous mode queues the buffer itself once it is on disk (its flush began when the body ended).
     const synced = this.storage instanceof WriteBehindStorage ? this.uploads.sync(id).then(() => true, () => false) : undefined;
-    const actual = await this.uploads.digest(id, parseDigest(digest).algorithm);
+    const actual = await this.uploads.digest(id, parseDigest(digest).algorithm).catch((error: unknown) => this.lostBuffer(id, error));
     if (!digestsEqual(actual, digest)) {
       await this.discardStaged(id);
       throw ociErrors.digestInvalid(`expected ${digest}, got ${actual}`, { expected: digest, actual });
