@@ -11,7 +11,9 @@ import {
   ByteRange,
   FileInfo,
   fsyncFile,
+  fsyncFolder,
   isStorageError,
+  makeFolderDurably,
   parentOf,
   splitStoragePath,
   StorageDriver,
@@ -114,7 +116,7 @@ export class WriteBehindStorage implements StorageDriver {
   /** Queue files of writes not committed (nor aborted) yet, with the storage path each is for. */
   private readonly unfinished = new Map<string, string>();
   /** The queue folder, created once (not on every write). */
-  private queueDirReady?: Promise<string | undefined>;
+  private queueDirReady?: Promise<void>;
 
   constructor(
     private readonly backend: StorageDriver,
@@ -168,7 +170,7 @@ export class WriteBehindStorage implements StorageDriver {
 
   /** Creates the queue folder on first use; a failure is tried again next time. */
   private async ensureQueueDir(): Promise<void> {
-    this.queueDirReady ??= fs.mkdir(this.options.queueDir, { recursive: true });
+    this.queueDirReady ??= makeFolderDurably(this.options.queueDir);
     await this.queueDirReady.catch((error: unknown) => {
       this.queueDirReady = undefined;
       throw error;
@@ -354,11 +356,13 @@ export class WriteBehindStorage implements StorageDriver {
   }
 
   /**
-   * Queues local files (complete and closed) for upload to their paths: fsynced, then their job
-   * rows commit in one transaction, together with `alongside`. If that throws, nothing is queued.
+   * Queues local files (complete and closed) for upload to their paths: fsynced with their folder,
+   * then their job rows commit in one transaction, together with `alongside`. If that throws,
+   * nothing is queued.
    */
   private async enqueue<T>(files: QueuedFile[], alongside?: (manager: WriteTransaction) => Promise<T>): Promise<T | undefined> {
-    await Promise.all(files.filter((file) => !file.synced).map((file) => fsyncFile(file.localFile)));
+    // Their names too (the folder): no job row may outlive its file across a power cut.
+    await Promise.all([...files.filter((file) => !file.synced).map((file) => fsyncFile(file.localFile)), fsyncFolder(this.options.queueDir)]);
     const { jobs, result } = await this.insertJobs(files, alongside);
     await this.trackInserted(jobs);
     return result;
@@ -400,7 +404,7 @@ export class WriteBehindStorage implements StorageDriver {
     const queued = await Promise.all(files.map(async ({ path, data }) => ({ path, localFile: await this.newQueueFile(), size: data.length })));
     for (const file of queued) this.unfinished.set(file.localFile, file.path);
     let inserted: { jobs: UploadJobEntity[]; result: T | undefined };
-    const written = Promise.all(queued.map(({ localFile }, index) => writeDurably(localFile, files[index].data)));
+    const written = Promise.all(queued.map(({ localFile }, index) => writeDurably(localFile, files[index].data))).then(() => fsyncFolder(this.options.queueDir));
     written.catch(() => undefined); // awaited below; a failure before that must not count as unhandled
     try {
       // The transaction's statements run while the files are written; it commits only once they are on disk.

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * Flushes a closed local file's data to disk, before it is renamed into place or reported as
@@ -11,4 +12,24 @@ export async function fsyncFile(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Flushes a folder's entries to disk. A file's fsync covers its data, not its name: a file created
+ * in a folder or renamed into it survives a power cut only once the folder is synced too.
+ */
+export async function fsyncFolder(path: string): Promise<void> {
+  const handle = await fs.open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `mkdir -p` whose new folders survive a power cut too (each new folder's name lives in its parent). */
+export async function makeFolderDurably(path: string): Promise<void> {
+  const first = await fs.mkdir(path, { recursive: true });
+  if (first === undefined) return;
+  for (let folder = path; folder !== dirname(first); folder = dirname(folder)) await fsyncFolder(dirname(folder));
 }

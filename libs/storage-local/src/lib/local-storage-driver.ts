@@ -9,8 +9,10 @@ import {
   ByteRange,
   FileInfo,
   fsyncFile,
+  fsyncFolder,
   isStorageError,
   isTemporaryName,
+  makeFolderDurably,
   NotFoundError,
   splitStoragePath,
   StorageDriver,
@@ -85,7 +87,7 @@ export class LocalStorageDriver implements StorageDriver {
     const full = this.resolve(path);
     const temporary = join(dirname(full), temporaryNameFor(splitStoragePath(path).pop() as string, randomUUID()));
     try {
-      await fs.mkdir(dirname(full), { recursive: true });
+      await makeFolderDurably(dirname(full));
     } catch (error) {
       throw translate(error, path);
     }
@@ -113,6 +115,7 @@ export class LocalStorageDriver implements StorageDriver {
           } else {
             await fs.rename(temporary, full);
           }
+          await fsyncFolder(dirname(full));
           state = 'committed';
         } catch (error) {
           state = 'aborted';
@@ -132,8 +135,9 @@ export class LocalStorageDriver implements StorageDriver {
   async adoptLocalFile(path: string, localFile: string): Promise<boolean> {
     const full = this.resolve(path);
     try {
-      await fs.mkdir(dirname(full), { recursive: true });
+      await makeFolderDurably(dirname(full));
       await fs.rename(localFile, full);
+      await fsyncFolder(dirname(full));
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false;
@@ -205,8 +209,9 @@ export class LocalStorageDriver implements StorageDriver {
     const target = this.resolve(to);
     try {
       await fs.access(source);
-      await fs.mkdir(dirname(target), { recursive: true });
+      await makeFolderDurably(dirname(target));
       await fs.rename(source, target);
+      await fsyncFolder(dirname(target));
     } catch (error) {
       throw translate(error, from);
     }
@@ -218,14 +223,16 @@ export class LocalStorageDriver implements StorageDriver {
     const temporary = join(dirname(target), `.tmp-${randomUUID()}-link`);
     try {
       await fs.access(source);
-      await fs.mkdir(dirname(target), { recursive: true });
+      await makeFolderDurably(dirname(target));
       try {
         await fs.link(source, temporary);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EXDEV' && (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
         await fs.copyFile(source, temporary);
+        await fsyncFile(temporary);
       }
       await fs.rename(temporary, target);
+      await fsyncFolder(dirname(target));
     } catch (error) {
       await fs.rm(temporary, { force: true }).catch(() => undefined);
       throw translate(error, from);
