@@ -1,12 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 
-/**
- * Flushes a closed local file's data to disk, before it is renamed into place or reported as
- * stored (local driver, upload queue, read cache).
- */
-export async function fsyncFile(path: string): Promise<void> {
-  const handle = await fs.open(path, 'r+');
+async function syncToDisk(path: string, flags: 'r' | 'r+'): Promise<void> {
+  const handle = await fs.open(path, flags);
   try {
     await handle.sync();
   } finally {
@@ -15,16 +11,19 @@ export async function fsyncFile(path: string): Promise<void> {
 }
 
 /**
+ * Flushes a closed local file's data to disk, before it is renamed into place or reported as
+ * stored (local driver, upload queue, read cache).
+ */
+export function fsyncFile(path: string): Promise<void> {
+  return syncToDisk(path, 'r+');
+}
+
+/**
  * Flushes a folder's entries to disk. A file's fsync covers its data, not its name: a file created
  * in a folder or renamed into it survives a power cut only once the folder is synced too.
  */
-export async function fsyncFolder(path: string): Promise<void> {
-  const handle = await fs.open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+export function fsyncFolder(path: string): Promise<void> {
+  return syncToDisk(path, 'r');
 }
 
 /** `mkdir -p` whose new folders survive a power cut too (each new folder's name lives in its parent). */
