@@ -4,7 +4,10 @@
  *
  *   node tools/bench/run.cjs registry-push-pull [--runs 3] [--big-mib 256] [--small 50] [--huge-mib 2048]
  *                                              [--cache-mib 4096] [--targets async,sync,distribution] [--no-doc] [--cpu-prof DIR]
+ *                                              [--bundle FILE]
  *
+ * --bundle runs another build of the registry than dist/apps/registry/main.js (a copy kept from an
+ * earlier build, for A/B runs alternating two builds on the same machine state).
  * Needs root, openssh-server/-client (throwaway sshd), skopeo and docker-registry (Debian, CNCF
  * distribution 2.8), and the built registry (`npx nx build registry` → dist/apps/registry/main.js).
  *
@@ -31,7 +34,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync, promises as fs, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { SshdServer, startSshd } from '@refity/testing';
 import { ImageInfo, writeImage } from '../../apps/registry-e2e/src/support/oci-image';
 
@@ -376,7 +379,8 @@ async function main(): Promise<void> {
   const command = `node tools/bench/run.cjs registry-push-pull ${process.argv.slice(2).join(' ')}`.trim();
   const load: number[][] = [loadavg()];
   const startedAt = new Date();
-  const built = join(workspace, 'dist', 'apps', 'registry', 'main.js');
+  // --bundle: another build of the registry (A/B comparisons), else the one in dist/.
+  const built = resolve(stringArgument('bundle', join(workspace, 'dist', 'apps', 'registry', 'main.js')));
   if (!existsSync(built)) throw new Error(`${built} missing: npx nx build registry`);
   // Other people rebuild dist/ while this runs: every run uses one snapshot of the bundle (next to
   // tmp/bench, outside dist/ which a rebuild wipes; node_modules resolve from the workspace as for dist/).
@@ -384,7 +388,7 @@ async function main(): Promise<void> {
   registryMain = join(workspace, 'tmp', 'bench', `registry-main-${process.pid}.js`);
   writeFileSync(registryMain, bundle);
   const bundleNote =
-    `dist/apps/registry/main.js sha256 ${createHash('sha256').update(bundle).digest('hex').slice(0, 12)}, built ${statSync(built).mtime.toISOString().slice(0, 19)}Z, ` +
+    `${relative(workspace, built)} sha256 ${createHash('sha256').update(bundle).digest('hex').slice(0, 12)}, built ${statSync(built).mtime.toISOString().slice(0, 19)}Z, ` +
     `HEAD ${gitLine(['rev-parse', '--short', 'HEAD'])}${gitLine(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!tools/bench', ':!docs/benchmarks.md']) ? ' (working tree had uncommitted changes)' : ''}`;
   console.log(`registry bundle: ${bundleNote}`);
 
