@@ -11,6 +11,12 @@ interface PendingRead {
   error?: unknown;
 }
 
+/**
+ * Answers already in go out together, up to this much: fewer and larger writes to the HTTP
+ * response and the read cache, so the client wakes up less (skopeo used ~0.3 CPU s less per GiB).
+ */
+const COALESCED_CHUNK_BYTES = 1024 * 1024;
+
 export interface PipelinedReadOptions {
   session: SftpSession;
   handle: Buffer;
@@ -31,9 +37,9 @@ export interface PipelinedReadOptions {
  * `chunkBytes` outstanding and passing their answers on in offset order. One request at a time
  * (ssh2's own read stream) waits a full round trip per chunk.
  *
- * Requests land in a fixed set of buffers owned by the stream, and each answer is passed on as a
- * fresh copy when the consumer wants it. Handing out the request buffers themselves would make
- * every chunk live from its request until the consumer is done with it: under backpressure (a
+ * Requests land in a fixed set of buffers owned by the stream, and the answers that are in are
+ * passed on as one fresh copy when the consumer wants data. Handing out the request buffers
+ * themselves would make every chunk live from its request until the consumer is done with it: under backpressure (a
  * slow HTTP client, several blobs at once) that outlives young-generation GCs, V8 promotes the
  * chunks, and their bytes then count against its 64 MiB external-memory limit until a full
  * mark-compact. Pulling 1 GiB from the registry ran ~75 of those (~2.5 CPU s); the copy costs ~0.1.
@@ -91,22 +97,24 @@ export class PipelinedReadStream extends Readable {
   private pump(): void {
     if (this.destroyed || this.ended) return;
     while (this.wantsData && this.pending.length > 0) {
-      const head = this.pending[0];
-      if (head.error !== undefined) return void this.destroy(this.options.translateError(head.error));
-      if (!head.data) break;
-      this.pending.shift();
-      if (head.data.length === 0) {
-        return void this.destroy(this.options.translateError(new Error(`file ended at byte ${head.position}, before the expected end`)));
-      }
-      const chunk = Buffer.allocUnsafe(head.data.length);
-      head.data.copy(chunk);
-      if (head.data.length < head.length) {
-        // A short read (server limit or a concurrent change): ask again for the gap, in front.
-        const rest = { position: head.position + head.data.length, length: head.length - head.data.length, buffer: head.buffer };
-        this.pending.unshift(rest);
-        this.send(rest);
-      } else {
-        this.freeBuffers.push(head.buffer);
+      const answered = this.answeredRun();
+      if (answered === undefined) return;
+      if (answered.count === 0) break;
+      const chunk = Buffer.allocUnsafe(answered.bytes);
+      let offset = 0;
+      for (let i = 0; i < answered.count; i++) {
+        const head = this.pending.shift() as PendingRead;
+        const data = head.data as Buffer;
+        data.copy(chunk, offset);
+        offset += data.length;
+        if (data.length < head.length) {
+          // A short read (server limit or a concurrent change): ask again for the gap, in front.
+          const rest = { position: head.position + data.length, length: head.length - data.length, buffer: head.buffer };
+          this.pending.unshift(rest);
+          this.send(rest);
+        } else {
+          this.freeBuffers.push(head.buffer);
+        }
       }
       this.wantsData = this.push(chunk);
     }
@@ -119,6 +127,28 @@ export class PipelinedReadStream extends Readable {
       this.send(request);
     }
     if (this.pending.length === 0 && this.nextPosition > last) this.finish();
+  }
+
+  /**
+   * How many answered requests at the head of the queue go out as one chunk, and their bytes: up
+   * to COALESCED_CHUNK_BYTES, ending after a short read. Undefined once the stream failed.
+   */
+  private answeredRun(): { count: number; bytes: number } | undefined {
+    let count = 0;
+    let bytes = 0;
+    for (const request of this.pending) {
+      if (!request.data && request.error === undefined) break;
+      if (count > 0 && (request.error !== undefined || request.data?.length === 0 || bytes + (request.data?.length ?? 0) > COALESCED_CHUNK_BYTES)) break;
+      if (request.error !== undefined) return void this.destroy(this.options.translateError(request.error));
+      const data = request.data as Buffer;
+      if (data.length === 0) {
+        return void this.destroy(this.options.translateError(new Error(`file ended at byte ${request.position}, before the expected end`)));
+      }
+      count++;
+      bytes += data.length;
+      if (data.length < request.length) break;
+    }
+    return { count, bytes };
   }
 
   private finish(): void {

@@ -92,6 +92,46 @@ describe('SftpStorageDriver against a real OpenSSH sshd', () => {
     });
   }
 
+  describe('read streams', () => {
+    const MiB = 1024 * 1024;
+
+    it('passes answers that are already in on together, in order, at most 1 MiB at a time', async () => {
+      const driver = driverFor();
+      const data = randomBytes(6 * MiB + 12_345);
+      await driver.writeFile('slow/reader', data);
+      const chunks: Buffer[] = [];
+      for await (const chunk of await driver.createReadStream('slow/reader')) {
+        chunks.push(chunk as Buffer);
+        // A slow consumer: several READ answers arrive while it is busy.
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      expect(Buffer.concat(chunks).equals(data)).toBe(true);
+      const sizes = chunks.map((chunk) => chunk.length);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(MiB);
+      expect(Math.max(...sizes)).toBeGreaterThan(128 * 1024);
+    });
+
+    it('fails instead of ending early when the file shrinks while it is read', async () => {
+      const root = `shrink-${randomUUID()}`;
+      const driver = driverFor({ root });
+      const data = randomBytes(8 * MiB);
+      await driver.writeFile('shrinking/file', data);
+      const stream = await driver.createReadStream('shrinking/file');
+      const received: Buffer[] = [];
+      const consumed = (async () => {
+        for await (const chunk of stream) {
+          if (received.length === 0) await fs.truncate(join(server.sftpRoot, root, 'shrinking/file'), 5 * MiB);
+          received.push(chunk as Buffer);
+        }
+      })();
+      const error = await rejection(consumed);
+      expect(error.message).toMatch(/ended at byte/);
+      const prefix = Buffer.concat(received);
+      expect(prefix.length).toBeLessThanOrEqual(5 * MiB);
+      expect(prefix.equals(data.subarray(0, prefix.length))).toBe(true);
+    });
+  });
+
   describe('layout on the server', () => {
     it('stores files under root, relative to the login folder, with no temporary files left', async () => {
       const root = `layout-${randomUUID()}`;
