@@ -4,7 +4,7 @@
  * pagination, mounts, referrers), plus Refity's group rule.
  */
 import { randomBytes } from 'node:crypto';
-import { expectOciError, HttpResponse, nextLink, RegistryHttp, withQuery } from './support/http';
+import { expectOciError, HttpResponse, MANIFEST_ACCEPT, nextLink, RegistryHttp, withQuery } from './support/http';
 import { Descriptor, MediaTypes, sha256 } from './support/oci-image';
 import { RegistryHandle, startRegistry } from './support/registry';
 
@@ -351,6 +351,50 @@ describe('OCI distribution spec v1.1 (raw HTTP)', () => {
       expect(res.headers.get('content-type')).toBe(MediaTypes.ociIndex);
       expect(res.headers.get('docker-content-digest')).toBe(sha256(bytes));
       expect(res.body.equals(bytes)).toBe(true);
+    });
+
+    it('a list fetched by tag by a client that takes no lists gets its linux/amd64 manifest; otherwise the list, as stored', async () => {
+      const amd = await pushImage(repo, 'neg-amd', { docker: true });
+      const arm = await pushImage(repo, 'neg-arm', { docker: true });
+      const list = manifestBytes({
+        schemaVersion: 2,
+        mediaType: MediaTypes.dockerList,
+        manifests: [
+          { ...arm.descriptor, platform: { architecture: 'arm64', os: 'linux' } },
+          { ...amd.descriptor, platform: { architecture: 'amd64', os: 'linux' } },
+        ],
+      });
+      expect((await http.putManifest(repo, 'negotiated', list, MediaTypes.dockerList)).status).toBe(201);
+      const fetchManifest = (method: 'GET' | 'HEAD', reference: string, accept?: string) =>
+        http.call(method, `/v2/${repo}/manifests/${reference}`, { headers: accept === undefined ? {} : { Accept: accept } });
+
+      // A client that only takes image manifests (Docker before manifest lists), GET and HEAD alike.
+      for (const method of ['GET', 'HEAD'] as const) {
+        const res = await fetchManifest(method, 'negotiated', `${MediaTypes.dockerManifest}, ${MediaTypes.ociManifest}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe(MediaTypes.dockerManifest);
+        expect(res.headers.get('docker-content-digest')).toBe(amd.digest);
+        expect(res.headers.get('content-length')).toBe(String(amd.bytes.length));
+        expect(res.headers.get('vary')).toBe('Accept');
+        if (method === 'GET') expect(res.body.equals(amd.bytes)).toBe(true);
+      }
+      // Clients that take lists, say nothing, or take anything; and any fetch by digest: the list itself.
+      for (const [reference, accept] of [
+        ['negotiated', MANIFEST_ACCEPT],
+        ['negotiated', undefined],
+        ['negotiated', '*/*'],
+        [sha256(list), MediaTypes.dockerManifest],
+      ] as const) {
+        const res = await fetchManifest('GET', reference, accept);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe(MediaTypes.dockerList);
+        expect(res.headers.get('docker-content-digest')).toBe(sha256(list));
+        expect(res.body.equals(list)).toBe(true);
+      }
+      // The linux/amd64 manifest is not a type this client takes: the list as stored, never a 404.
+      const res = await fetchManifest('GET', 'negotiated', MediaTypes.ociManifest);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('docker-content-digest')).toBe(sha256(list));
     });
 
     it('a manifest referencing a blob the registry lacks: 400 MANIFEST_BLOB_UNKNOWN', async () => {

@@ -1,5 +1,5 @@
 import { digestOf } from '@refity/digest';
-import { MEDIA_TYPES, parseManifest } from './manifest';
+import { acceptedManifestTypes, defaultPlatformEntry, MEDIA_TYPES, parseManifest } from './manifest';
 import { parseRepositoryName, isValidTag } from './names';
 import { OciError } from './oci-error';
 
@@ -61,6 +61,41 @@ describe('parseManifest', () => {
     ['an unknown media type', json({ schemaVersion: 2 }), 'application/vnd.example+json'],
   ])('rejects %s with MANIFEST_INVALID', (_label, body, contentType) => {
     expect(codeOf(() => parseManifest(body, contentType))).toBe('MANIFEST_INVALID');
+  });
+});
+
+describe('acceptedManifestTypes', () => {
+  it('sets no limit without a header, with a wildcard, or when no manifest type is named', () => {
+    expect(acceptedManifestTypes(undefined)).toBeUndefined();
+    expect(acceptedManifestTypes('')).toBeUndefined();
+    expect(acceptedManifestTypes('*/*')).toBeUndefined();
+    expect(acceptedManifestTypes(`${MEDIA_TYPES.dockerManifest}, */*`)).toBeUndefined();
+    expect(acceptedManifestTypes(`${MEDIA_TYPES.ociManifest}, application/*;q=0.1`)).toBeUndefined();
+    expect(acceptedManifestTypes('application/json')).toBeUndefined();
+  });
+
+  it('collects the manifest types named, across headers, ignoring parameters and case', () => {
+    const accepted = acceptedManifestTypes([`${MEDIA_TYPES.dockerManifest};q=0.9, application/json`, ` ${MEDIA_TYPES.ociManifest.toUpperCase()} `]);
+    expect(accepted && [...accepted].sort()).toEqual([MEDIA_TYPES.dockerManifest, MEDIA_TYPES.ociManifest].sort());
+    expect(acceptedManifestTypes(MEDIA_TYPES.dockerSchema1Signed)).toEqual(new Set([MEDIA_TYPES.dockerSchema1Signed]));
+  });
+});
+
+describe('defaultPlatformEntry', () => {
+  const entry = (digest: string, platform?: object) => ({ mediaType: MEDIA_TYPES.ociManifest, digest, size: 10, ...(platform ? { platform } : {}) });
+
+  it('picks the first linux/amd64 entry, whatever its variant or position', () => {
+    const index = json({
+      schemaVersion: 2,
+      manifests: [entry(digestOf('attestation')), entry(digestOf('arm'), { os: 'linux', architecture: 'arm64' }), entry(digestOf('amd'), { os: 'linux', architecture: 'amd64', variant: 'v2' }), entry(digestOf('amd-2'), { os: 'linux', architecture: 'amd64' })],
+    });
+    expect(defaultPlatformEntry(index)?.digest).toBe(digestOf('amd'));
+  });
+
+  it('is undefined without a linux/amd64 entry or for something that is not an index', () => {
+    expect(defaultPlatformEntry(json({ schemaVersion: 2, manifests: [entry(digestOf('w'), { os: 'windows', architecture: 'amd64' })] }))).toBeUndefined();
+    expect(defaultPlatformEntry(json({ schemaVersion: 2, config, layers: [layer] }))).toBeUndefined();
+    expect(defaultPlatformEntry(Buffer.from('not json'))).toBeUndefined();
   });
 });
 

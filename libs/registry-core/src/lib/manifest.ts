@@ -145,3 +145,47 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     },
   };
 }
+
+/** Every manifest media type a client may name in Accept, schema 1 included (never served here). */
+const KNOWN_MANIFEST_TYPES = new Set<string>([...MANIFEST_MEDIA_TYPES, MEDIA_TYPES.dockerSchema1, MEDIA_TYPES.dockerSchema1Signed]);
+
+/**
+ * The manifest media types a client's Accept header limits it to, or undefined when it sets no
+ * limit: no header, a wildcard for every type or every application type, or no manifest type
+ * named at all (a generic `application/json`). Parameters such as `q=` are ignored, as distribution does.
+ */
+export function acceptedManifestTypes(accept: string | string[] | undefined): Set<string> | undefined {
+  const values = (Array.isArray(accept) ? accept : [accept ?? ''])
+    .flatMap((header) => header.split(','))
+    .map((value) => value.split(';')[0].trim().toLowerCase())
+    .filter((value) => value.length > 0);
+  if (values.some((value) => value === '*/*' || value === 'application/*')) return undefined;
+  const named = new Set(values.filter((value) => KNOWN_MANIFEST_TYPES.has(value)));
+  return named.size > 0 ? named : undefined;
+}
+
+export function isIndexMediaType(mediaType: string): boolean {
+  return INDEX_TYPES.includes(mediaType);
+}
+
+/**
+ * The linux/amd64 entry of a manifest list or OCI index: what Docker's manifest-list spec has a
+ * registry answer a client that does not accept lists. Undefined when there is none.
+ */
+export function defaultPlatformEntry(index: Buffer): Descriptor | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(index.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(json) || !Array.isArray(json['manifests'])) return undefined;
+  for (const entry of json['manifests'] as unknown[]) {
+    if (!isObject(entry) || !isObject(entry['platform'])) continue;
+    const { os, architecture } = entry['platform'];
+    if (os === 'linux' && architecture === 'amd64' && typeof entry['digest'] === 'string' && typeof entry['mediaType'] === 'string') {
+      return entry as unknown as Descriptor;
+    }
+  }
+  return undefined;
+}

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { digestOf, digestsEqual, InvalidDigestError, parseDigest } from '@refity/digest';
+import { digestOf, digestsEqual, InvalidDigestError, isValidDigest, parseDigest } from '@refity/digest';
 import { ManifestEntity, MetadataStore, recordFinishedUpload, recordManifest, RepositoryEntity } from '@refity/metadata';
 import { ByteRange, isStorageError, StorageDriver, StorageWriter } from '@refity/storage-api';
 import { storageLayout } from './layout';
-import { parseManifest } from './manifest';
+import { acceptedManifestTypes, defaultPlatformEntry, isIndexMediaType, parseManifest } from './manifest';
 import { isValidTag, parseRepositoryName } from './names';
 import { OciError, ociErrors } from './oci-error';
 import { UploadBuffer } from './upload-buffer';
@@ -398,6 +398,25 @@ export class RegistryService {
     const manifest = !reference.includes(':') && !isValidTag(reference) && options.invalidTag === 'unknown' ? null : await this.lookupManifest(repository, reference);
     if (!manifest) throw ociErrors.manifestUnknown(reference);
     return { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, subjectDigest: manifest.subjectDigest };
+  }
+
+  /**
+   * The manifest a GET or HEAD answers with, after the client's Accept header: a manifest list or
+   * OCI index fetched by tag by a client that names manifest types but not the list's is answered
+   * with the list's linux/amd64 manifest, as Docker's manifest-list spec asks (its own stored bytes
+   * and digest; nothing is rewritten). Everything else is served as stored, whatever Accept says.
+   */
+  async negotiateManifest(name: string, reference: string, accept: string | string[] | undefined): Promise<StoredManifest> {
+    const manifest = await this.findManifest(name, reference, { invalidTag: 'unknown' });
+    if (reference.includes(':') || !isIndexMediaType(manifest.mediaType)) return manifest;
+    const accepted = acceptedManifestTypes(accept);
+    if (!accepted || accepted.has(manifest.mediaType)) return manifest;
+    const entry = defaultPlatformEntry(await this.readManifest(name, manifest.digest));
+    if (!entry || !accepted.has(entry.mediaType) || !isValidDigest(entry.digest)) return manifest;
+    const repository = await this.repositoryForRead(name);
+    const child = await this.metadata.findManifest(repository.id, entry.digest);
+    if (!child || !accepted.has(child.mediaType)) return manifest;
+    return { digest: child.digest, mediaType: child.mediaType, size: child.size, subjectDigest: child.subjectDigest };
   }
 
   private async lookupManifest(repository: RepositoryEntity, reference: string): Promise<ManifestEntity | null> {

@@ -121,8 +121,10 @@ export class V2Controller {
   }
 
   private async getManifest(request: Request, response: Response, [name, reference]: string[]): Promise<void> {
-    const manifest = await this.registry.findManifest(name, reference, { invalidTag: 'unknown' });
+    const manifest = await this.registry.negotiateManifest(name, reference, request.headers.accept);
     response.status(200);
+    // The answer depends on Accept (a list fetched by a client that takes no lists), so caches must key on it.
+    response.setHeader('Vary', 'Accept');
     response.setHeader('Content-Type', manifest.mediaType);
     response.setHeader('Content-Length', manifest.size);
     response.setHeader('Docker-Content-Digest', manifest.digest);
