@@ -4,10 +4,12 @@
  *
  *   node tools/bench/run.cjs registry-push-pull [--runs 3] [--big-mib 256] [--small 50] [--huge-mib 2048]
  *                                              [--cache-mib 4096] [--targets async,sync,distribution] [--no-doc] [--cpu-prof DIR]
- *                                              [--bundle FILE]
+ *                                              [--bundle FILE] [--metadata sqlite|postgres]
  *
  * --bundle runs another build of the registry than dist/apps/registry/main.js (a copy kept from an
  * earlier build, for A/B runs alternating two builds on the same machine state).
+ * --metadata postgres gives every Refity registry a fresh database on a throwaway PostgreSQL server
+ * (the multi-replica setup) instead of its embedded SQLite file; add --no-doc to keep the table.
  * Needs root, openssh-server/-client (throwaway sshd), skopeo and docker-registry (Debian, CNCF
  * distribution 2.8), and the built registry (`npx nx build registry` → dist/apps/registry/main.js).
  *
@@ -35,7 +37,7 @@ import { existsSync, openSync, closeSync, promises as fs, readdirSync, readFileS
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { SshdServer, startSshd } from '@refity/testing';
+import { PostgresServer, SshdServer, startPostgres, startSshd } from '@refity/testing';
 import { ImageInfo, writeImage } from '../../apps/registry-e2e/src/support/oci-image';
 
 const MiB = 1024 * 1024;
@@ -235,11 +237,11 @@ async function startProcess(command: string, args: string[], env: NodeJS.Process
   return { host: `127.0.0.1:${port}`, pid: child.pid as number, stop };
 }
 
-function refityKind(server: SshdServer, sync: boolean): TargetKind {
+function refityKind(server: SshdServer, sync: boolean, postgres: PostgresServer | undefined): TargetKind {
   let counter = 0;
   return {
     key: sync ? 'sync' : 'async',
-    label: sync ? 'Refity, SFTP sync' : 'Refity, SFTP async',
+    label: (sync ? 'Refity, SFTP sync' : 'Refity, SFTP async') + (postgres ? ', PostgreSQL' : ''),
     refity: true,
     async start(runDir) {
       const port = await freePort();
@@ -265,6 +267,7 @@ function refityKind(server: SshdServer, sync: boolean): TargetKind {
         FTP_ROOT: ftpRoot,
         SFTP_SYNC_UPLOAD: sync ? 'true' : 'false',
       };
+      if (postgres) env['DATABASE_URL'] = await postgres.createDatabase();
       if (cacheBytes > 0) {
         env['CACHE_MAX_BYTES'] = String(cacheBytes);
         env['CACHE_DIR'] = join(runDir, 'cache');
@@ -400,10 +403,13 @@ async function main(): Promise<void> {
   const bigBytes = imageBytes(big);
   const smallBytes = smalls.reduce((s, i) => s + imageBytes(i), 0);
 
+  const metadata = stringArgument('metadata', 'sqlite');
+  if (metadata !== 'sqlite' && metadata !== 'postgres') throw new Error('--metadata must be sqlite or postgres');
+  const postgres = metadata === 'postgres' ? await startPostgres() : undefined;
   const server = await startSshd();
   sshdUid = Number(execFileSync('id', ['-u', server.username], { encoding: 'utf8' }).trim());
   const workDir = await fs.mkdtemp(join(tmpdir(), 'refity-bench-pp-'));
-  const kinds = [refityKind(server, false), refityKind(server, true), distributionKind].filter((k) => wanted.includes(k.key));
+  const kinds = [refityKind(server, false, postgres), refityKind(server, true, postgres), distributionKind].filter((k) => wanted.includes(k.key));
   const seconds: Record<string, Record<string, number[]>> = {};
   const rss: Record<string, number[]> = {};
   const idleRss: Record<string, number[]> = {};
@@ -514,7 +520,9 @@ async function main(): Promise<void> {
           `(at start: ${loadText(load[0])}), so single numbers are noisy; medians of ${runsDone} runs${final ? '' : ' (partial: the run was still going)'}, individual runs in brackets.`,
         '',
         `Each run of each target starts a fresh registry on empty storage (nothing deduplicated). Refity: local throwaway sshd ` +
-          `(OpenSSH, loopback), REGISTRY_AUTH=none, LOG_LEVEL=warn, NODE_ENV=production. distribution: Debian docker-registry, ` +
+          `(OpenSSH, loopback), REGISTRY_AUTH=none, LOG_LEVEL=warn, NODE_ENV=production, metadata in ` +
+          (postgres ? 'a fresh database on a throwaway loopback PostgreSQL server. ' : 'the embedded SQLite file. ') +
+          `distribution: Debian docker-registry, ` +
           `filesystem storage, access log off. Images: random payload, gzip level 0; big image ${(bigBytes / MiB).toFixed(0)} MiB, ` +
           `small images ${(smallBytes / MiB).toFixed(0)} MiB in total. Ratios are Refity ÷ distribution time (lower is better). ` +
           `"On SFTP" = from the start of the async push until every blob is on the sshd at full size and the local queue is empty ` +
@@ -634,6 +642,7 @@ async function main(): Promise<void> {
     await active?.stop().catch(() => undefined);
     for (const c of children) c.kill('SIGKILL');
     await server.stop();
+    await postgres?.stop();
     await fs.rm(workDir, { recursive: true, force: true });
     rmSync(registryMain, { force: true });
     process.removeListener('SIGINT', interrupt);
