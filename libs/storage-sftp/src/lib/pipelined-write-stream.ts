@@ -29,6 +29,9 @@ export class PipelinedWriteStream extends Writable {
   private failure: unknown;
   private handleOpen = true;
   private readonly waiters: InFlightWaiter[] = [];
+  /** Bytes written but not yet sent: smaller than a chunk, waiting for more. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
 
   constructor(private readonly options: PipelinedWriteOptions) {
     super({ highWaterMark: options.chunkBytes * 4 });
@@ -36,9 +39,9 @@ export class PipelinedWriteStream extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.failure !== undefined) return callback(this.options.translateError(this.failure));
-    for (let start = 0; start < chunk.length; start += this.options.chunkBytes) {
-      this.send(chunk.subarray(start, start + this.options.chunkBytes));
-    }
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.heldBytes >= this.options.chunkBytes) this.sendHeld(false);
     this.inFlightBelow(this.options.maxBytesInFlight, true).then(() =>
       callback(this.failure === undefined ? null : this.options.translateError(this.failure)),
     );
@@ -46,6 +49,7 @@ export class PipelinedWriteStream extends Writable {
 
   override _final(callback: (error?: Error | null) => void): void {
     const { session, handle } = this.options;
+    if (this.failure === undefined) this.sendHeld(true);
     this.inFlightBelow(1, true)
       .then(async () => {
         if (this.failure !== undefined) throw this.failure;
@@ -69,6 +73,22 @@ export class PipelinedWriteStream extends Writable {
         await this.options.session.close(this.options.handle).catch(() => undefined);
       })
       .then(() => callback(error));
+  }
+
+  /**
+   * Sends the held bytes as WRITEs of a whole chunk each (HTTP bodies arrive in 64 KiB pieces or
+   * less: one message per chunk halves the WRITEs and STATUS replies); the rest stays held unless
+   * `all`.
+   */
+  private sendHeld(all: boolean): void {
+    const { chunkBytes } = this.options;
+    const data = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
+    let start = 0;
+    for (; data.length - start >= chunkBytes || (all && start < data.length); start += chunkBytes) {
+      this.send(data.subarray(start, start + chunkBytes));
+    }
+    this.held = start < data.length ? [data.subarray(start)] : [];
+    this.heldBytes = data.length - start;
   }
 
   private send(piece: Buffer): void {

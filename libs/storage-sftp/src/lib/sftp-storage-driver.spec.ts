@@ -132,6 +132,23 @@ describe('SftpStorageDriver against a real OpenSSH sshd', () => {
     });
   });
 
+  describe('write streams', () => {
+    it('stores pieces of every size, held back and sent in whole chunks, byte for byte', async () => {
+      const root = `pieces-${randomUUID()}`;
+      const driver = driverFor({ root });
+      // Smaller than, equal to and larger than one WRITE (128 KiB), so pieces are joined and split.
+      const sizes = [1, 7, 65_536, 131_072, 200_000, 3, 131_071, 131_073, 500_000, 64_000, 11];
+      const pieces = sizes.map((size) => randomBytes(size));
+      const writer = await driver.createWriter('pieces/file');
+      for (const piece of pieces) {
+        if (!writer.stream.write(piece)) await new Promise((resolve) => writer.stream.once('drain', resolve));
+      }
+      await writer.commit();
+      const stored = await fs.readFile(join(server.sftpRoot, root, 'pieces/file'));
+      expect(stored.equals(Buffer.concat(pieces))).toBe(true);
+    });
+  });
+
   describe('layout on the server', () => {
     it('stores files under root, relative to the login folder, with no temporary files left', async () => {
       const root = `layout-${randomUUID()}`;
