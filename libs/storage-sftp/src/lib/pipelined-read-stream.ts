@@ -39,10 +39,11 @@ export interface PipelinedReadOptions {
  *
  * Requests land in a fixed set of buffers owned by the stream, and the answers that are in are
  * passed on as one fresh copy when the consumer wants data. Handing out the request buffers
- * themselves would make every chunk live from its request until the consumer is done with it: under backpressure (a
- * slow HTTP client, several blobs at once) that outlives young-generation GCs, V8 promotes the
- * chunks, and their bytes then count against its 64 MiB external-memory limit until a full
- * mark-compact. Pulling 1 GiB from the registry ran ~75 of those (~2.5 CPU s); the copy costs ~0.1.
+ * themselves would make every chunk live from its request until the consumer is done with it:
+ * under backpressure (a slow HTTP client, several blobs at once) that outlives young-generation
+ * GCs, V8 promotes the chunks, and their bytes then count against its 64 MiB external-memory
+ * limit until a full mark-compact. Pulling 1 GiB from the registry ran ~75 of those (~2.5 CPU s);
+ * the copy costs ~0.1.
  */
 export class PipelinedReadStream extends Readable {
   private readonly pending: PendingRead[] = [];
@@ -136,17 +137,18 @@ export class PipelinedReadStream extends Readable {
   private answeredRun(): { count: number; bytes: number } | undefined {
     let count = 0;
     let bytes = 0;
-    for (const request of this.pending) {
-      if (!request.data && request.error === undefined) break;
-      if (count > 0 && (request.error !== undefined || request.data?.length === 0 || bytes + (request.data?.length ?? 0) > COALESCED_CHUNK_BYTES)) break;
-      if (request.error !== undefined) return void this.destroy(this.options.translateError(request.error));
-      const data = request.data as Buffer;
-      if (data.length === 0) {
-        return void this.destroy(this.options.translateError(new Error(`file ended at byte ${request.position}, before the expected end`)));
+    for (const { data, error, position, length } of this.pending) {
+      if (data === undefined && error === undefined) break;
+      const failed = error !== undefined || data?.length === 0;
+      // A failure, or an answer that does not fit, waits for the next chunk: what came before it goes out first.
+      if (count > 0 && (failed || bytes + (data as Buffer).length > COALESCED_CHUNK_BYTES)) break;
+      if (error !== undefined) return void this.destroy(this.options.translateError(error));
+      if (!data?.length) {
+        return void this.destroy(this.options.translateError(new Error(`file ended at byte ${position}, before the expected end`)));
       }
       count++;
       bytes += data.length;
-      if (data.length < request.length) break;
+      if (data.length < length) break;
     }
     return { count, bytes };
   }
