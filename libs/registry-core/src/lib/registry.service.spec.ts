@@ -263,7 +263,7 @@ describe('RegistryService on local storage and SQLite', () => {
     const config = await push('team/app', Buffer.from('{}'));
     const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { mediaType: MEDIA_TYPES.ociConfig, digest: config.digest, size: config.size }, layers: [] }));
     await registry.putManifest('team/app', 'v1', body, MEDIA_TYPES.ociManifest);
-    expect(await errorCode(registry.findManifest('team/app', '.INVALID_MANIFEST_NAME', { invalidTag: 'unknown' }))).toBe('404 MANIFEST_UNKNOWN');
+    expect(await errorCode(registry.negotiateManifest('team/app', '.INVALID_MANIFEST_NAME', undefined))).toBe('404 MANIFEST_UNKNOWN');
     expect(await errorCode(registry.findManifest('team/app', '.INVALID_MANIFEST_NAME'))).toBe('400 MANIFEST_INVALID');
     expect(await errorCode(registry.putManifest('team/app', '.INVALID_MANIFEST_NAME', body, MEDIA_TYPES.ociManifest))).toMatch(/^400 /);
   });

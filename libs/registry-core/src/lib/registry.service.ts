@@ -36,6 +36,10 @@ export interface StoredManifest {
   subjectDigest: string | null;
 }
 
+function storedManifest({ digest, mediaType, size, subjectDigest }: ManifestEntity): StoredManifest {
+  return { digest, mediaType, size, subjectDigest };
+}
+
 function validDigest(value: string | undefined, what = 'digest'): string {
   if (!value) throw ociErrors.digestInvalid(`${what} missing`);
   try {
@@ -388,35 +392,32 @@ export class RegistryService {
 
   // Manifests
 
-  /**
-   * Resolves a tag or digest to the stored manifest. A malformed tag is a 400, unless
-   * `invalidTag: 'unknown'` (the /v2 pull): no manifest can be pushed under one, so there it is
-   * a 404 MANIFEST_UNKNOWN like any tag that does not exist, as the OCI conformance suite expects.
-   */
-  async findManifest(name: string, reference: string, options: { invalidTag?: 'refuse' | 'unknown' } = {}): Promise<StoredManifest> {
+  /** Resolves a tag or digest to the stored manifest. */
+  async findManifest(name: string, reference: string): Promise<StoredManifest> {
     const repository = await this.repositoryForRead(name);
-    const manifest = !reference.includes(':') && !isValidTag(reference) && options.invalidTag === 'unknown' ? null : await this.lookupManifest(repository, reference);
+    const manifest = await this.lookupManifest(repository, reference);
     if (!manifest) throw ociErrors.manifestUnknown(reference);
-    return { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size, subjectDigest: manifest.subjectDigest };
+    return storedManifest(manifest);
   }
 
   /**
-   * The manifest a GET or HEAD answers with, after the client's Accept header: a manifest list or
-   * OCI index fetched by tag by a client that names manifest types but not the list's is answered
-   * with the list's linux/amd64 manifest, as Docker's manifest-list spec asks (its own stored bytes
-   * and digest; nothing is rewritten). Everything else is served as stored, whatever Accept says.
+   * The manifest a /v2 GET or HEAD answers with, after the client's Accept header: a manifest list
+   * or OCI index fetched by tag by a client that names manifest types but not the list's is
+   * answered with the list's linux/amd64 manifest, as Docker's manifest-list spec asks (its own
+   * stored bytes and digest; nothing is rewritten). Everything else is served as stored, whatever
+   * Accept says. A malformed tag is a 404 MANIFEST_UNKNOWN here, like any tag that does not exist
+   * (no manifest can be pushed under one; the OCI conformance suite expects it), not a 400.
    */
   async negotiateManifest(name: string, reference: string, accept: string | string[] | undefined): Promise<StoredManifest> {
-    const manifest = await this.findManifest(name, reference, { invalidTag: 'unknown' });
-    if (reference.includes(':') || !isIndexMediaType(manifest.mediaType)) return manifest;
-    const accepted = acceptedManifestTypes(accept);
-    if (!accepted || accepted.has(manifest.mediaType)) return manifest;
-    const entry = defaultPlatformEntry(await this.readManifest(name, manifest.digest));
-    if (!entry || !accepted.has(entry.mediaType) || !isValidDigest(entry.digest)) return manifest;
     const repository = await this.repositoryForRead(name);
-    const child = await this.metadata.findManifest(repository.id, entry.digest);
-    if (!child || !accepted.has(child.mediaType)) return manifest;
-    return { digest: child.digest, mediaType: child.mediaType, size: child.size, subjectDigest: child.subjectDigest };
+    const byTag = !reference.includes(':');
+    const manifest = byTag && !isValidTag(reference) ? null : await this.lookupManifest(repository, reference);
+    if (!manifest) throw ociErrors.manifestUnknown(reference);
+    const accepted = byTag && isIndexMediaType(manifest.mediaType) ? acceptedManifestTypes(accept) : undefined;
+    if (!accepted || accepted.has(manifest.mediaType)) return storedManifest(manifest);
+    const entry = defaultPlatformEntry(await this.readManifest(name, manifest.digest));
+    const child = entry && accepted.has(entry.mediaType) && isValidDigest(entry.digest) ? await this.metadata.findManifest(repository.id, entry.digest) : null;
+    return storedManifest(child && accepted.has(child.mediaType) ? child : manifest);
   }
 
   private async lookupManifest(repository: RepositoryEntity, reference: string): Promise<ManifestEntity | null> {
