@@ -1,7 +1,7 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fsyncFile, fsyncFolder, makeFolderDurably } from './local-files';
+import { fsyncFile, fsyncFolder, makeFolderDurably, renameDurably } from './local-files';
 
 describe('local files', () => {
   let root: string;
@@ -19,6 +19,15 @@ describe('local files', () => {
     await makeFolderDurably(deep);
     await makeFolderDurably(join(deep, 'more'));
     expect((await stat(join(deep, 'more'))).isDirectory()).toBe(true);
+  });
+
+  it('renames a file into another existing folder, and fails when the target folder is missing', async () => {
+    await writeFile(join(root, 'from'), 'bytes');
+    await mkdir(join(root, 'into'));
+    await renameDurably(join(root, 'from'), join(root, 'into', 'to'));
+    expect(await readFile(join(root, 'into', 'to'), 'utf8')).toBe('bytes');
+    await expect(stat(join(root, 'from'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(renameDurably(join(root, 'into', 'to'), join(root, 'missing', 'to'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('syncs folders and files that exist, and says so when they do not', async () => {

@@ -26,6 +26,12 @@ export function fsyncFolder(path: string): Promise<void> {
   return syncToDisk(path, 'r');
 }
 
+/** Renames a file into place and syncs the folder it lands in, so the new name survives a power cut. */
+export async function renameDurably(from: string, to: string): Promise<void> {
+  await fs.rename(from, to);
+  await fsyncFolder(dirname(to));
+}
+
 /** `mkdir -p` whose new folders survive a power cut too (each new folder's name lives in its parent). */
 export async function makeFolderDurably(path: string): Promise<void> {
   const first = await fs.mkdir(path, { recursive: true });

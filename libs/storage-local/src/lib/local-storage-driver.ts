@@ -14,6 +14,7 @@ import {
   isTemporaryName,
   makeFolderDurably,
   NotFoundError,
+  renameDurably,
   splitStoragePath,
   StorageDriver,
   StorageError,
@@ -112,10 +113,10 @@ export class LocalStorageDriver implements StorageDriver {
             // link() fails when the target exists, which rename() would silently replace.
             await fs.link(temporary, full);
             await fs.rm(temporary);
+            await fsyncFolder(dirname(full));
           } else {
-            await fs.rename(temporary, full);
+            await renameDurably(temporary, full);
           }
-          await fsyncFolder(dirname(full));
           state = 'committed';
         } catch (error) {
           state = 'aborted';
@@ -136,8 +137,7 @@ export class LocalStorageDriver implements StorageDriver {
     const full = this.resolve(path);
     try {
       await makeFolderDurably(dirname(full));
-      await fs.rename(localFile, full);
-      await fsyncFolder(dirname(full));
+      await renameDurably(localFile, full);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false;
@@ -210,8 +210,7 @@ export class LocalStorageDriver implements StorageDriver {
     try {
       await fs.access(source);
       await makeFolderDurably(dirname(target));
-      await fs.rename(source, target);
-      await fsyncFolder(dirname(target));
+      await renameDurably(source, target);
     } catch (error) {
       throw translate(error, from);
     }
@@ -231,8 +230,7 @@ export class LocalStorageDriver implements StorageDriver {
         await fs.copyFile(source, temporary);
         await fsyncFile(temporary);
       }
-      await fs.rename(temporary, target);
-      await fsyncFolder(dirname(target));
+      await renameDurably(temporary, target);
     } catch (error) {
       await fs.rm(temporary, { force: true }).catch(() => undefined);
       throw translate(error, from);
