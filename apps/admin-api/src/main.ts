@@ -3,6 +3,7 @@
 import 'sqlite3';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@refity/config';
+import { createAppLogger } from '@refity/observability';
 import { createAdminApp, DOCS_PATH } from './app/admin-app';
 
 async function bootstrap(): Promise<void> {
@@ -17,10 +18,11 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
+  const logger = createAppLogger(config.env.LOG_LEVEL, 'admin-api');
   if (config.admin.jwtSecretGenerated) {
-    Logger.warn('JWT_SECRET is not set: using a random key for this run; tokens end when the process restarts (set JWT_SECRET, required in production)', 'Bootstrap');
+    logger.warn({ context: 'Bootstrap' }, 'JWT_SECRET is not set: using a random key for this run; tokens end when the process restarts (set JWT_SECRET, required in production)');
   }
-  const app = await createAdminApp(config);
+  const app = await createAdminApp(config, logger);
   app.enableShutdownHooks();
   await app.listen(config.env.ADMIN_PORT, config.env.HOST);
   Logger.log(`admin API listening on http://${config.env.HOST}:${config.env.ADMIN_PORT}/api (docs: /${DOCS_PATH})`, 'Bootstrap');

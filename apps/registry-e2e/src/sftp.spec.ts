@@ -79,15 +79,19 @@ describe('registry on SFTP', () => {
     expect([...got.digests].sort()).toEqual([...multi.digests].sort());
   });
 
-  it('logs one JSON line per request and never the SFTP password', async () => {
+  it('logs only JSON lines, one per request, and never the SFTP password', async () => {
     for (let i = 0; i < 3; i++) await http.call('GET', '/v2/_catalog');
     const requestLines = () => readFileSync(reg.logFile, 'utf8').split('\n').filter((line) => line.includes('"msg":"request"'));
     await waitFor(() => requestLines().filter((line) => line.includes('"path":"/v2/_catalog"')).length >= 3, 'three request log lines', 10_000);
     const lines = requestLines();
     expect(JSON.parse(lines[0])).toMatchObject({ app: 'registry', req: { method: expect.any(String), path: expect.stringMatching(/^\//) }, res: { status: expect.any(Number) } });
     // The harness's own header lines record the environment it passed; the registry's lines must not.
-    const registryOutput = readFileSync(reg.logFile, 'utf8').split('\n').filter((line) => !line.startsWith('=== registry-e2e'));
+    const registryOutput = readFileSync(reg.logFile, 'utf8').split('\n').filter((line) => line && !line.startsWith('=== registry-e2e'));
     expect(registryOutput.join('\n')).not.toContain(sshd.password);
+    // Start-up messages too (storage, listening address): a log shipper parses every line.
+    const parsed = registryOutput.map((line) => JSON.parse(line) as { app?: string; context?: string; msg?: string });
+    expect(parsed.every((line) => line.app === 'registry')).toBe(true);
+    expect(parsed).toContainEqual(expect.objectContaining({ context: 'Bootstrap', msg: expect.stringMatching(/^registry listening on http:/) }));
   });
 
   it('serves byte ranges of a blob stored on SFTP', async () => {

@@ -6,7 +6,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig } from '@refity/config';
-import { createRequestLogger } from '@refity/observability';
+import { createAppLogger, createRequestLogger, PinoNestLogger } from '@refity/observability';
 import { AppModule } from './app/app.module';
 
 // Streaming blobs allocates a fresh off-heap buffer per chunk (socket reads, ssh2's packets, the
@@ -33,13 +33,14 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
+  const logger = createAppLogger(config.env.LOG_LEVEL, 'registry');
   // Blob uploads are streamed to disk, so Nest's body parsers must not buffer them.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bodyParser: false, logger: new PinoNestLogger(logger) });
   // Client addresses (login limit, audit) follow X-Forwarded-For only behind a trusted proxy.
   app.set('trust proxy', config.env.TRUST_PROXY);
   // No advertising of the framework in every response (the admin API's helmet drops it too).
   app.disable('x-powered-by');
-  app.use(createRequestLogger(config.env.LOG_LEVEL, 'registry'));
+  app.use(createRequestLogger(logger));
   app.enableShutdownHooks();
   // Large layers over slow links take longer than Node's default 5-minute request timeout.
   const server = app.getHttpServer();

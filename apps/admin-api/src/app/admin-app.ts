@@ -1,8 +1,9 @@
-import { Logger, LoggerService, ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { RefityConfig } from '@refity/config';
+import { AppLogger, createRequestLogger, PinoNestLogger } from '@refity/observability';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
@@ -72,11 +73,13 @@ export function configureAdminApp(app: NestExpressApplication, config: RefityCon
   else Logger.log(`no console build in ${consoleDir} (set CONSOLE_DIR); serving the API only`, 'AdminApi');
 }
 
-export async function createAdminApp(config: RefityConfig, logger?: LoggerService | false): Promise<NestExpressApplication> {
+/** The admin API; `logger` gets Nest's messages and one line per request (`false`: silent, for tests and tools). */
+export async function createAdminApp(config: RefityConfig, logger: AppLogger | false): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     bodyParser: false,
-    ...(logger === undefined ? { bufferLogs: true } : { logger }),
+    logger: logger && new PinoNestLogger(logger),
   });
+  if (logger) app.use(createRequestLogger(logger));
   configureAdminApp(app, config);
   return app;
 }

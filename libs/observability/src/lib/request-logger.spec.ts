@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { createAppLogger } from './app-logger';
 import { createRequestLogger } from './request-logger';
 
 /** A real HTTP server behind the logger; its routes answer like the registry's do. */
@@ -12,7 +13,7 @@ async function serve(level: string): Promise<{ server: Server; base: string; lin
       callback();
     },
   });
-  const log = createRequestLogger(level, 'test-app', destination);
+  const log = createRequestLogger(createAppLogger(level, 'test-app', destination));
   const server = createServer((request, response) =>
     log(request, response, () => {
       if (request.url?.startsWith('/ok')) return void response.setHeader('Content-Length', 5).writeHead(200).end('hello');
