@@ -4,6 +4,7 @@
  * pagination, mounts, referrers), plus Refity's group rule.
  */
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { expectOciError, HttpResponse, MANIFEST_ACCEPT, nextLink, RegistryHttp, withQuery } from './support/http';
 import { Descriptor, MediaTypes, sha256 } from './support/oci-image';
 import { RegistryHandle, startRegistry } from './support/registry';
@@ -208,6 +209,39 @@ describe('OCI distribution spec v1.1 (raw HTTP)', () => {
       expect(put.status).toBe(201);
       const blob = await getBlob(repo, digest);
       expect(blob.body.equals(data)).toBe(true);
+    });
+
+    it('a chunk still streaming in when the registry is told to stop (SIGTERM) is received to the end', async () => {
+      const data = randomBytes(2 * 1024 * 1024);
+      const digest = sha256(data);
+      const loc = new URL(await startUpload(repo));
+      const answer = new Promise<{ status: number; range: string | undefined }>((resolve, reject) => {
+        const patch = httpRequest(
+          loc,
+          { method: 'PATCH', headers: { ...OCTET, 'Content-Range': `0-${data.length - 1}`, 'Content-Length': data.length } },
+          (response) => {
+            response.resume();
+            response.once('end', () => resolve({ status: response.statusCode ?? 0, range: response.headers['range'] as string | undefined }));
+          },
+        );
+        patch.once('error', reject);
+        patch.write(data.subarray(0, 1024 * 1024));
+        // The second half follows only once the registry got the signal: the request is in flight then.
+        setTimeout(() => {
+          restarting = reg.restart();
+          setTimeout(() => patch.end(data.subarray(1024 * 1024)), 500);
+        }, 200);
+      });
+      let restarting: Promise<void> | undefined;
+      expect(await answer).toEqual({ status: 202, range: `0-${data.length - 1}` });
+      await restarting;
+
+      const status = await http.call('GET', loc.href);
+      expect(status.status).toBe(204);
+      expect(status.headers.get('range')).toBe(`0-${data.length - 1}`);
+      const put = await http.call('PUT', withQuery(loc.href, { digest }));
+      expect(put.status).toBe(201);
+      expect((await getBlob(repo, digest)).body.equals(data)).toBe(true);
     });
   });
 
