@@ -8,6 +8,12 @@ export interface PipelinedWriteOptions {
   chunkBytes: number;
   /** Bytes sent but not yet acknowledged before the stream applies backpressure. */
   maxBytesInFlight: number;
+  /**
+   * With fsync@openssh.com: after this many bytes sent, an fsync goes out behind them (not
+   * waited for), so the server writes to disk while more bytes arrive and the fsync that ends
+   * the file has little left to do.
+   */
+  flushEveryBytes?: number;
   translateError: (error: unknown) => StorageError;
 }
 
@@ -32,6 +38,10 @@ export class PipelinedWriteStream extends Writable {
   /** Bytes written but not yet sent: smaller than a chunk, waiting for more. */
   private held: Buffer[] = [];
   private heldBytes = 0;
+  /** Bytes sent since the last fsync went out. */
+  private unflushed = 0;
+  /** The fsync sent in the background, if one is outstanding. */
+  private flushing?: Promise<void>;
 
   constructor(private readonly options: PipelinedWriteOptions) {
     super({ highWaterMark: options.chunkBytes * 4 });
@@ -52,6 +62,7 @@ export class PipelinedWriteStream extends Writable {
     if (this.failure === undefined) this.sendHeld(true);
     this.inFlightBelow(1, true)
       .then(async () => {
+        await this.flushing;
         if (this.failure !== undefined) throw this.failure;
         // As the local driver does: the bytes are on the server's disk before a rename shows them.
         if (session.capabilities.fsync) await session.fsync(handle);
@@ -68,6 +79,7 @@ export class PipelinedWriteStream extends Writable {
     // Let outstanding WRITEs settle first, so none lands after the caller removed the file.
     this.inFlightBelow(1, false)
       .then(async () => {
+        await this.flushing;
         if (!this.handleOpen) return;
         this.handleOpen = false;
         await this.options.session.close(this.options.handle).catch(() => undefined);
@@ -92,16 +104,28 @@ export class PipelinedWriteStream extends Writable {
   }
 
   private send(piece: Buffer): void {
+    const { session, handle, flushEveryBytes } = this.options;
     const position = this.position;
     this.position += piece.length;
     this.bytesInFlight += piece.length;
-    this.options.session.write(this.options.handle, piece, position).then(
+    session.write(handle, piece, position).then(
       () => this.settle(piece.length),
       (error: unknown) => {
         this.failure ??= error;
         this.settle(piece.length);
       },
     );
+    this.unflushed += piece.length;
+    if (flushEveryBytes && session.capabilities.fsync && this.unflushed >= flushEveryBytes && !this.flushing) {
+      this.unflushed = 0;
+      this.flushing = session.fsync(handle).then(
+        () => (this.flushing = undefined),
+        (error: unknown) => {
+          this.failure ??= error;
+          this.flushing = undefined;
+        },
+      );
+    }
   }
 
   private settle(length: number): void {

@@ -33,6 +33,7 @@ const READ_CHUNK_BYTES = 128 * 1024;
 const READS_IN_FLIGHT = 16;
 const WRITE_CHUNK_BYTES = 128 * 1024;
 const WRITE_BYTES_IN_FLIGHT = 4 * MiB;
+const WRITE_FLUSH_EVERY_BYTES = 32 * MiB;
 
 /** `/srv/data/` → `/srv/data`, `data/` → `data`; '' stays '' (the login folder) and '/' stays '/'. */
 function normalizeRoot(root: string): string {
@@ -146,6 +147,7 @@ export class SftpStorageDriver implements StorageDriver {
       handle,
       chunkBytes: Math.min(WRITE_CHUNK_BYTES, session.capabilities.maxWriteBytes),
       maxBytesInFlight: WRITE_BYTES_IN_FLIGHT,
+      flushEveryBytes: WRITE_FLUSH_EVERY_BYTES,
       translateError: (error) => translateSftpError(error, path),
     });
     return new SftpStorageWriter({
