@@ -85,9 +85,10 @@ export class RegistryService {
     private readonly metadata: MetadataStore,
     private readonly settings: RegistrySettings,
   ) {
-    // Asynchronous mode queues the finished buffer itself and local storage adopts it as the
-    // blob, so there it must reach the disk; otherwise it is only a staging copy.
-    this.uploads = new UploadBuffer(settings.uploadsDir, this.buffersBecomeBlobs);
+    // Asynchronous mode queues the finished buffer itself, local storage adopts it as the blob and
+    // a read cache keeps it (hard link), so there it must reach the disk; otherwise it is only a
+    // staging copy. Flushed while it streams in, it costs the PUT little.
+    this.uploads = new UploadBuffer(settings.uploadsDir, this.buffersBecomeBlobs || this.storage.admitLocalCopy !== undefined);
   }
 
   /** The verified upload buffer itself is stored (queued, or renamed into local storage), never copied. */
