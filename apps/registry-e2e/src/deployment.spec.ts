@@ -183,6 +183,7 @@ describe('GC_CRON in the registry', () => {
     expect(counter(metrics, deletedBlobs) - counter(before, deletedBlobs)).toBe(2);
     expect(counter(metrics, reclaimed) - counter(before, reclaimed)).toBe(layerBytes.length + configBytes.length);
     expect((await http.call('HEAD', `/v2/team/gc/blobs/${layer}`)).status).toBe(404);
-    expect(await readFile(reg.logFile, 'utf8')).toMatch(/scheduled with GC_CRON "\*\/2 \* \* \* \* \*"/);
+    const messages = (await readFile(reg.logFile, 'utf8')).split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { context?: string; msg?: string });
+    expect(messages).toContainEqual(expect.objectContaining({ context: 'GC', msg: expect.stringMatching(/^scheduled with GC_CRON "\*\/2 \* \* \* \* \*"/) }));
   });
 });
