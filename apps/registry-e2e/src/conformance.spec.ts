@@ -215,6 +215,7 @@ describe('OCI distribution spec v1.1 (raw HTTP)', () => {
       const data = randomBytes(2 * 1024 * 1024);
       const digest = sha256(data);
       const loc = new URL(await startUpload(repo));
+      let restarting: Promise<void> | undefined;
       const answer = new Promise<{ status: number; range: string | undefined }>((resolve, reject) => {
         const patch = httpRequest(
           loc,
@@ -232,7 +233,6 @@ describe('OCI distribution spec v1.1 (raw HTTP)', () => {
           setTimeout(() => patch.end(data.subarray(1024 * 1024)), 500);
         }, 200);
       });
-      let restarting: Promise<void> | undefined;
       expect(await answer).toEqual({ status: 202, range: `0-${data.length - 1}` });
       await restarting;
 

@@ -10,7 +10,7 @@ import { requireBinary, run, Skopeo } from './support/clients';
 import { RegistryHttp } from './support/http';
 import { nginxTest, NginxHandle, startNginx } from './support/nginx';
 import { readLayout, writeImage } from './support/oci-image';
-import { freePort, RegistryHandle, startRegistry } from './support/registry';
+import { freePort, RegistryHandle, registryOutput, startRegistry } from './support/registry';
 import { removeDir, tempDir, workspaceRoot } from './support/tmp';
 
 const dockerDir = () => join(workspaceRoot(), 'docker');
@@ -183,7 +183,7 @@ describe('GC_CRON in the registry', () => {
     expect(counter(metrics, deletedBlobs) - counter(before, deletedBlobs)).toBe(2);
     expect(counter(metrics, reclaimed) - counter(before, reclaimed)).toBe(layerBytes.length + configBytes.length);
     expect((await http.call('HEAD', `/v2/team/gc/blobs/${layer}`)).status).toBe(404);
-    const messages = (await readFile(reg.logFile, 'utf8')).split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { context?: string; msg?: string });
+    const messages = registryOutput(reg.logFile).map((line) => JSON.parse(line) as { context?: string; msg?: string });
     expect(messages).toContainEqual(expect.objectContaining({ context: 'GC', msg: expect.stringMatching(/^scheduled with GC_CRON "\*\/2 \* \* \* \* \*"/) }));
   });
 });

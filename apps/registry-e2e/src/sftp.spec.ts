@@ -9,7 +9,7 @@ import { startSshd, SshdServer } from '@refity/testing';
 import { Skopeo } from './support/clients';
 import { expectOciError, RegistryHttp } from './support/http';
 import { DEFAULT_PLATFORMS, ImageInfo, readLayout, sha256, writeImage } from './support/oci-image';
-import { RegistryHandle, startRegistry } from './support/registry';
+import { RegistryHandle, registryOutput, startRegistry } from './support/registry';
 import { sftpEnv } from './support/sftp-storage';
 import { removeDir, tempDir } from './support/tmp';
 
@@ -86,10 +86,10 @@ describe('registry on SFTP', () => {
     const lines = requestLines();
     expect(JSON.parse(lines[0])).toMatchObject({ app: 'registry', req: { method: expect.any(String), path: expect.stringMatching(/^\//) }, res: { status: expect.any(Number) } });
     // The harness's own header lines record the environment it passed; the registry's lines must not.
-    const registryOutput = readFileSync(reg.logFile, 'utf8').split('\n').filter((line) => line && !line.startsWith('=== registry-e2e'));
-    expect(registryOutput.join('\n')).not.toContain(sshd.password);
+    const output = registryOutput(reg.logFile);
+    expect(output.join('\n')).not.toContain(sshd.password);
     // Start-up messages too (storage, listening address): a log shipper parses every line.
-    const parsed = registryOutput.map((line) => JSON.parse(line) as { app?: string; context?: string; msg?: string });
+    const parsed = output.map((line) => JSON.parse(line) as { app?: string; context?: string; msg?: string });
     expect(parsed.every((line) => line.app === 'registry')).toBe(true);
     expect(parsed).toContainEqual(expect.objectContaining({ context: 'Bootstrap', msg: expect.stringMatching(/^registry listening on http:/) }));
   });

@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { registerLog, tailFile, unregisterLog } from './logs';
-import { freePort, RegistryHandle } from './registry';
+import { freePort, HARNESS_LINE, RegistryHandle } from './registry';
 import { track, workspaceRoot } from './tmp';
 
 export interface AdminResponse {
@@ -43,7 +43,7 @@ export async function startAdminApi(registry: RegistryHandle, env: Record<string
   delete childEnv['NODE_ENV'];
   delete childEnv['JEST_WORKER_ID'];
   const fd = openSync(logFile, 'a');
-  writeSync(fd, `=== registry-e2e: ${new Date().toISOString()} node ${main}\n`);
+  writeSync(fd, `${HARNESS_LINE}: ${new Date().toISOString()} node ${main}\n`);
   const child: ChildProcess = spawn(process.execPath, [main], { cwd: workspaceRoot(), env: childEnv, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   track(child);

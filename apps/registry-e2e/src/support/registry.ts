@@ -17,7 +17,7 @@
  * E2E_KEEP_TMP=1 (keep temp folders), E2E_TMPDIR (where temp folders go).
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -44,6 +44,16 @@ export interface RegistryHandle {
 }
 
 const READY_PATH = '/v2/';
+
+/** Starts each line the harness itself writes into a registry's log file. */
+export const HARNESS_LINE = '=== registry-e2e';
+
+/** What the registry itself wrote to `logFile`, a line each: the harness's own header lines left out. */
+export function registryOutput(logFile: string): string[] {
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith(HARNESS_LINE));
+}
 
 function startTimeout(): number {
   return Number(process.env['E2E_START_TIMEOUT_MS'] || 60_000);
@@ -125,7 +135,7 @@ export async function startRegistry(env: Record<string, string> = {}): Promise<R
 
   const launch = async () => {
     const fd = openSync(logFile, 'a');
-    writeSync(fd, `=== registry-e2e: ${new Date().toISOString()} node ${main} with ${JSON.stringify(own)}\n`);
+    writeSync(fd, `${HARNESS_LINE}: ${new Date().toISOString()} node ${main} with ${JSON.stringify(own)}\n`);
     exited = null;
     stopping = false;
     ready = false;
